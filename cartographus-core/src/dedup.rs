@@ -1,0 +1,270 @@
+//! The deduplicator: recognises a play reported more than once, with bounded memory.
+//!
+//! Layers, applied in order, each named in the [`Verdict`]:
+//! 1. **event id** — the exact same event delivered again (a retry, a WAL replay);
+//! 2. **correlation key** — the same play from the same source under another event id
+//!    (a webhook and a poll of one Plex server);
+//! 3. **cross-source key** — the same play from another source of the same server (a
+//!    Tautulli import and live Plex ingestion).
+//!
+//! Layers 2 and 3 compare the play's identity (server, user, item, device) and accept a
+//! match only when the two starts are less than one bucket (5 minutes) apart. They look
+//! in the event's own bucket and both neighbours, so two reports that straddle a bucket
+//! boundary are still recognised, and two plays 5 minutes or more apart never are. The
+//! store's unique constraints are the last layer behind this one.
+//!
+//! Memory is bounded two ways: entries are forgotten `retention` after they were
+//! recorded (measured on the `now` passed in), and the oldest are forgotten first when
+//! `max_entries` is reached.
+//!
+//! Feed it new plays only (`Started` updates and imported rows); later updates of an
+//! accepted play (`Progress`, `Stopped`) carry the same event id and are not new plays.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::correlation::{bucket_of, BUCKET_SECONDS};
+use crate::event::PlaybackEvent;
+use crate::ids::EventId;
+use crate::kinds::Source;
+
+/// Which dedup layer recognised a duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DedupLayer {
+    /// The same event id.
+    EventId,
+    /// The same correlation key (same source).
+    CorrelationKey,
+    /// The same cross-source key (another source of the same server).
+    CrossSource,
+}
+
+impl DedupLayer {
+    /// The stable text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DedupLayer::EventId => "event_id",
+            DedupLayer::CorrelationKey => "correlation_key",
+            DedupLayer::CrossSource => "cross_source",
+        }
+    }
+}
+
+/// The deduplicator's answer for one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// A play not seen before; it is now recorded.
+    New,
+    /// A play already seen.
+    Duplicate {
+        /// Which layer matched.
+        layer: DedupLayer,
+        /// The event it duplicates.
+        original: EventId,
+    },
+}
+
+impl Verdict {
+    /// Whether the event is new.
+    pub fn is_new(&self) -> bool {
+        matches!(self, Verdict::New)
+    }
+}
+
+/// Settings of a [`Deduplicator`].
+///
+/// ## Defaults
+/// - `retention_s`: 21,600 (6 hours after an event was recorded).
+/// - `max_entries`: 1,000,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct DedupConfig {
+    /// Seconds an entry is remembered after it was recorded.
+    pub retention_s: u64,
+    /// The most entries remembered at once.
+    pub max_entries: usize,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        Self {
+            retention_s: 6 * 3600,
+            max_entries: 1_000_000,
+        }
+    }
+}
+
+impl DedupConfig {
+    /// Settings with the given retention and capacity (capacity at least 1).
+    pub fn new(retention_s: u64, max_entries: usize) -> Self {
+        Self {
+            retention_s,
+            max_entries: max_entries.max(1),
+        }
+    }
+}
+
+/// A 128-bit digest of a play's identity (server, user, item, device), built without
+/// allocating. Two different identities collide with probability ~2⁻¹²⁸.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Identity(u64, u64);
+
+fn identity_of(e: &PlaybackEvent) -> Identity {
+    let digest = |seed: u64| {
+        let mut h = DefaultHasher::new();
+        seed.hash(&mut h);
+        e.identity.server_id.as_str().hash(&mut h);
+        e.user.external_id.as_str().hash(&mut h);
+        e.content.media_key.as_str().hash(&mut h);
+        e.device.device_id.as_ref().map(|d| d.as_str()).hash(&mut h);
+        h.finish()
+    };
+    Identity(digest(0x9E37_79B9_7F4A_7C15), digest(0xC2B2_AE3D_27D4_EB4F))
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    event_id: EventId,
+    source: Source,
+    started_s: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Recorded {
+    at_s: i64,
+    identity: Identity,
+    bucket: i64,
+    event_id: EventId,
+}
+
+/// The bounded, sans-IO deduplicator. Call [`Deduplicator::check`] with each new play and
+/// the current time; it records new plays and says which layer matched for duplicates.
+#[derive(Debug, Clone)]
+pub struct Deduplicator {
+    config: DedupConfig,
+    ids: HashMap<EventId, ()>,
+    plays: HashMap<(Identity, i64), Vec<Seen>>,
+    order: VecDeque<Recorded>,
+}
+
+impl Deduplicator {
+    /// An empty deduplicator.
+    pub fn new(config: DedupConfig) -> Self {
+        Self {
+            config: DedupConfig::new(config.retention_s, config.max_entries),
+            ids: HashMap::new(),
+            plays: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// How many plays are remembered.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Judges `event` at time `now`; a new play is recorded.
+    pub fn check(&mut self, event: &PlaybackEvent, now: DateTime<Utc>) -> Verdict {
+        let verdict = self.peek(event);
+        if verdict.is_new() {
+            self.record(event, now);
+        }
+        self.evict(now);
+        verdict
+    }
+
+    /// Judges `event` without recording it or evicting anything.
+    pub fn peek(&self, event: &PlaybackEvent) -> Verdict {
+        let id = event.event_id();
+        if self.ids.contains_key(&id) {
+            return Verdict::Duplicate {
+                layer: DedupLayer::EventId,
+                original: id,
+            };
+        }
+        let identity = identity_of(event);
+        let started_s = event.timing.started_at.timestamp();
+        let bucket = bucket_of(event.timing.started_at);
+        let mut cross: Option<EventId> = None;
+        for b in [bucket, bucket - 1, bucket + 1] {
+            let Some(seen) = self.plays.get(&(identity, b)) else {
+                continue;
+            };
+            for s in seen {
+                if (s.started_s - started_s).abs() >= BUCKET_SECONDS {
+                    continue;
+                }
+                if s.source == event.identity.source {
+                    return Verdict::Duplicate {
+                        layer: DedupLayer::CorrelationKey,
+                        original: s.event_id,
+                    };
+                }
+                cross.get_or_insert(s.event_id);
+            }
+        }
+        match cross {
+            Some(original) => Verdict::Duplicate {
+                layer: DedupLayer::CrossSource,
+                original,
+            },
+            None => Verdict::New,
+        }
+    }
+
+    /// Forgets everything recorded more than `retention` before `now`.
+    pub fn evict(&mut self, now: DateTime<Utc>) {
+        let horizon = now.timestamp().saturating_sub(self.config.retention_s as i64);
+        while let Some(front) = self.order.front() {
+            if front.at_s >= horizon && self.order.len() <= self.config.max_entries {
+                break;
+            }
+            if let Some(r) = self.order.pop_front() {
+                self.forget(r);
+            }
+        }
+    }
+
+    fn record(&mut self, event: &PlaybackEvent, now: DateTime<Utc>) {
+        let identity = identity_of(event);
+        let bucket = bucket_of(event.timing.started_at);
+        let event_id = event.event_id();
+        self.ids.insert(event_id, ());
+        self.plays.entry((identity, bucket)).or_default().push(Seen {
+            event_id,
+            source: event.identity.source,
+            started_s: event.timing.started_at.timestamp(),
+        });
+        self.order.push_back(Recorded {
+            at_s: now.timestamp(),
+            identity,
+            bucket,
+            event_id,
+        });
+    }
+
+    fn forget(&mut self, r: Recorded) {
+        self.ids.remove(&r.event_id);
+        if let Some(v) = self.plays.get_mut(&(r.identity, r.bucket)) {
+            v.retain(|s| s.event_id != r.event_id);
+            if v.is_empty() {
+                self.plays.remove(&(r.identity, r.bucket));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
