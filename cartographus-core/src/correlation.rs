@@ -106,7 +106,9 @@ fn unescape(s: &str, index: usize) -> Result<String, KeyParseError> {
     let mut rest = s;
     while let Some(pos) = rest.find('%') {
         out.push_str(&rest[..pos]);
-        let esc = rest.get(pos..pos + 3).ok_or(KeyParseError::Escape { index })?;
+        let esc = rest
+            .get(pos..pos + 3)
+            .ok_or(KeyParseError::Escape { index })?;
         match esc {
             "%25" => out.push('%'),
             "%3A" => out.push(':'),
@@ -168,7 +170,9 @@ fn parse(s: &str, with_source: bool) -> Result<ParsedKey, KeyParseError> {
         });
     }
     let (source, rest) = if with_source {
-        let src = parts[0].parse::<Source>().map_err(|_| KeyParseError::Source)?;
+        let src = parts[0]
+            .parse::<Source>()
+            .map_err(|_| KeyParseError::Source)?;
         (Some(src), &parts[1..])
     } else {
         (None, &parts[..])

@@ -226,7 +226,9 @@ impl Deduplicator {
 
     /// Forgets everything recorded more than `retention` before `now`.
     pub fn evict(&mut self, now: DateTime<Utc>) {
-        let horizon = now.timestamp().saturating_sub(self.config.retention_s as i64);
+        let horizon = now
+            .timestamp()
+            .saturating_sub(self.config.retention_s as i64);
         while let Some(front) = self.order.front() {
             if front.at_s >= horizon && self.order.len() <= self.config.max_entries {
                 break;
@@ -242,11 +244,14 @@ impl Deduplicator {
         let bucket = bucket_of(event.timing.started_at);
         let event_id = event.event_id();
         self.ids.insert(event_id, ());
-        self.plays.entry((identity, bucket)).or_default().push(Seen {
-            event_id,
-            source: event.identity.source,
-            started_s: event.timing.started_at.timestamp(),
-        });
+        self.plays
+            .entry((identity, bucket))
+            .or_default()
+            .push(Seen {
+                event_id,
+                source: event.identity.source,
+                started_s: event.timing.started_at.timestamp(),
+            });
         self.order.push_back(Recorded {
             at_s: now.timestamp(),
             identity,

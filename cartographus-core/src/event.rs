@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::correlation::{CorrelationKey, CrossSourceKey};
 use crate::geo::Geolocation;
-use crate::ids::{DeviceId, EventId, ExternalUserId, MediaKey, ServerId, SessionKey, UserId};
 use crate::identity::ExternalIds;
+use crate::ids::{DeviceId, EventId, ExternalUserId, MediaKey, ServerId, SessionKey, UserId};
 use crate::kinds::{
     MediaType, NetworkLocation, PlaybackState, Source, StreamDecision, TranscodeDecision,
 };
@@ -308,7 +308,7 @@ pub struct QualityInfo {
 
 impl PlaybackEvent {
     /// Assembles an event and computes its keys and (deterministic) event id from
-    /// source, server, session key and start time. `reference_id` is left empty.
+    /// source, server, session key, item and start time. `reference_id` is left empty.
     pub fn assemble(parts: EventParts) -> Self {
         let EventParts {
             source,
@@ -334,10 +334,11 @@ impl PlaybackEvent {
         let cross_source_key = CrossSourceKey::from_parts(&key_parts);
         let event_id = EventId::derive(
             format!(
-                "{}\u{1}{}\u{1}{}\u{1}{}",
+                "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}",
                 source,
                 server_id,
                 session_key,
+                content.media_key,
                 timing.started_at.timestamp_millis()
             )
             .as_bytes(),

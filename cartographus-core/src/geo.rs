@@ -140,7 +140,9 @@ impl H3Cell {
 
     /// Builds a cell from a raw index, checking it is a valid H3 cell.
     pub fn from_raw(raw: u64) -> Option<Self> {
-        h3o::CellIndex::try_from(raw).ok().map(|c| H3Cell(u64::from(c)))
+        h3o::CellIndex::try_from(raw)
+            .ok()
+            .map(|c| H3Cell(u64::from(c)))
     }
 
     /// The cell's centre.

@@ -94,7 +94,11 @@ pub struct UserLink {
 impl UserLink {
     /// A link; the confidence is clamped to 0–1 (NaN becomes 0).
     pub fn new(a: UserId, b: UserId, kind: LinkKind, confidence: f64) -> Self {
-        let confidence = if confidence.is_nan() { 0.0 } else { confidence.clamp(0.0, 1.0) };
+        let confidence = if confidence.is_nan() {
+            0.0
+        } else {
+            confidence.clamp(0.0, 1.0)
+        };
         Self {
             a,
             b,
@@ -164,7 +168,10 @@ impl UserDirectory {
             .known
             .entry((platform, server.clone(), external.clone()))
             .or_insert_with(|| derive_user_id(platform, server, external));
-        if let Some(email) = email.map(|e| e.trim().to_lowercase()).filter(|e| e.contains('@')) {
+        if let Some(email) = email
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| e.contains('@'))
+        {
             let group = self.by_email.entry(email).or_default();
             if group.insert(id) && self.config.link_same_email {
                 let others: Vec<UserId> = group.iter().copied().filter(|u| *u != id).collect();
@@ -258,7 +265,11 @@ impl ExternalIds {
         if value.is_empty() {
             return false;
         }
-        let scheme = scheme.rsplit('.').next().unwrap_or(scheme).to_ascii_lowercase();
+        let scheme = scheme
+            .rsplit('.')
+            .next()
+            .unwrap_or(scheme)
+            .to_ascii_lowercase();
         let slot = match scheme.as_str() {
             "imdb" => &mut self.imdb,
             "tmdb" | "themoviedb" => &mut self.tmdb,
@@ -333,7 +344,12 @@ mod tests {
         let j = ServerId::new("jf").unwrap();
         let mut dir = UserDirectory::new(DirectoryConfig::default());
         let a = dir.resolve(Source::Plex, &s, &ext("1"), Some("Ann@Example.com"));
-        let b = dir.resolve(Source::Jellyfin, &j, &ext("guid-b"), Some("ann@example.com "));
+        let b = dir.resolve(
+            Source::Jellyfin,
+            &j,
+            &ext("guid-b"),
+            Some("ann@example.com "),
+        );
         let c = dir.resolve(Source::Plex, &s, &ext("3"), None);
         let d = dir.resolve(Source::Plex, &s, &ext("4"), None);
         assert_eq!(dir.person_of(a), BTreeSet::from([a, b]));
@@ -346,7 +362,11 @@ mod tests {
         // A same-email link never overwrites a manual one.
         dir.add_link(UserLink::new(a, b, LinkKind::Manual, 1.0));
         dir.add_link(UserLink::new(a, b, LinkKind::SameEmail, 0.1));
-        assert_eq!(dir.links().next().unwrap().kind, LinkKind::Manual);
+        let ab = dir
+            .links()
+            .find(|l| (l.a == a && l.b == b) || (l.a == b && l.b == a))
+            .unwrap();
+        assert_eq!(ab.kind, LinkKind::Manual);
     }
 
     #[test]

@@ -204,7 +204,9 @@ impl fmt::Display for UserId {
 impl FromStr for UserId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {
-        let v: u64 = s.parse().map_err(|_| IdError::NotANumber { kind: "user id" })?;
+        let v: u64 = s
+            .parse()
+            .map_err(|_| IdError::NotANumber { kind: "user id" })?;
         Self::new(v)
     }
 }
@@ -285,7 +287,10 @@ mod tests {
     fn string_ids_validate() {
         assert!(ServerId::new("abc").is_ok());
         assert_eq!(ServerId::new(""), Err(IdError::Empty { kind: "server id" }));
-        assert_eq!(ServerId::new("  "), Err(IdError::Empty { kind: "server id" }));
+        assert_eq!(
+            ServerId::new("  "),
+            Err(IdError::Empty { kind: "server id" })
+        );
         assert!(matches!(
             DeviceId::new("a\nb"),
             Err(IdError::ControlCharacter { .. })

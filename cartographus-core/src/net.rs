@@ -80,7 +80,11 @@ fn classify_v4(ip: Ipv4Addr) -> IpClass {
         IpClass::Cgnat
     } else if ip.is_documentation() {
         IpClass::Documentation
-    } else if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || o[0] >= 240 || o[0] == 0
+    } else if ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || o[0] >= 240
+        || o[0] == 0
     {
         IpClass::Reserved
     } else {
@@ -229,12 +233,20 @@ fn mask(ip: IpAddr, prefix: u8) -> IpAddr {
     match ip {
         IpAddr::V4(v4) => {
             let bits = u32::from(v4);
-            let m = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix.min(32))) };
+            let m = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(prefix.min(32)))
+            };
             IpAddr::V4(Ipv4Addr::from(bits & m))
         }
         IpAddr::V6(v6) => {
             let bits = u128::from(v6);
-            let m = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix.min(128))) };
+            let m = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(prefix.min(128)))
+            };
             IpAddr::V6(Ipv6Addr::from(bits & m))
         }
     }
@@ -327,7 +339,10 @@ mod tests {
         assert_eq!(a.to_string(), "2a02:8071:1:2::/64");
         assert_ne!(network_of(ip("1.2.3.4"), g), network_of(ip("1.2.3.5"), g));
         let g24 = NetworkGrouping::new(24, 56);
-        assert_eq!(network_of(ip("1.2.3.4"), g24), network_of(ip("1.2.3.5"), g24));
+        assert_eq!(
+            network_of(ip("1.2.3.4"), g24),
+            network_of(ip("1.2.3.5"), g24)
+        );
         assert!(a.contains(ip("2a02:8071:1:2::99")));
         assert!(!a.contains(ip("1.2.3.4")));
     }
@@ -347,7 +362,10 @@ mod tests {
     fn endpoints() {
         assert_eq!(parse_endpoint("1.2.3.4:32400"), Some(ip("1.2.3.4")));
         assert_eq!(parse_endpoint(" 1.2.3.4 "), Some(ip("1.2.3.4")));
-        assert_eq!(parse_endpoint("[2001:db8::1]:8096"), Some(ip("2001:db8::1")));
+        assert_eq!(
+            parse_endpoint("[2001:db8::1]:8096"),
+            Some(ip("2001:db8::1"))
+        );
         assert_eq!(parse_endpoint("2001:db8::1"), Some(ip("2001:db8::1")));
         assert_eq!(parse_endpoint("::ffff:1.2.3.4"), Some(ip("1.2.3.4")));
         assert_eq!(parse_endpoint("fe80::1%eth0"), Some(ip("fe80::1")));

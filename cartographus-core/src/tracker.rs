@@ -191,6 +191,12 @@ pub enum SessionError {
         /// The session.
         session_key: SessionKey,
     },
+    /// The snapshot listed the session key more than once; the first entry was used.
+    #[error("session {session_key} appears more than once in the snapshot")]
+    DuplicateKey {
+        /// The session.
+        session_key: SessionKey,
+    },
     /// A notification named a session the tracker does not know and carried no
     /// description to start it from: fetch a snapshot.
     #[error("session {session_key} is not known; a snapshot is needed")]
@@ -317,10 +323,18 @@ impl SessionTracker {
     ) -> Vec<SessionError> {
         let mut errors = Vec::new();
         let mut present: Vec<SessionKey> = Vec::with_capacity(sessions.len());
+        let mut unique: Vec<&SessionSnapshot> = Vec::with_capacity(sessions.len());
         for snap in sessions {
+            if present.contains(&snap.session_key) {
+                errors.push(SessionError::DuplicateKey {
+                    session_key: snap.session_key.clone(),
+                });
+                continue;
+            }
             present.push(snap.session_key.clone());
+            unique.push(snap);
         }
-        for snap in sessions {
+        for snap in unique {
             if let Err(e) = self.apply(snap, now, &present) {
                 errors.push(e);
             }
@@ -486,13 +500,23 @@ impl SessionTracker {
             .map(|(k, _)| k.clone())
     }
 
-    fn start(&mut self, snap: &SessionSnapshot, now: DateTime<Utc>) -> Result<EventId, SessionError> {
-        let account = snap.user.as_ref().ok_or_else(|| SessionError::MissingUser {
-            session_key: snap.session_key.clone(),
-        })?;
-        let content = snap.content.clone().ok_or_else(|| SessionError::MissingItem {
-            session_key: snap.session_key.clone(),
-        })?;
+    fn start(
+        &mut self,
+        snap: &SessionSnapshot,
+        now: DateTime<Utc>,
+    ) -> Result<EventId, SessionError> {
+        let account = snap
+            .user
+            .as_ref()
+            .ok_or_else(|| SessionError::MissingUser {
+                session_key: snap.session_key.clone(),
+            })?;
+        let content = snap
+            .content
+            .clone()
+            .ok_or_else(|| SessionError::MissingItem {
+                session_key: snap.session_key.clone(),
+            })?;
         let user_id = derive_user_id(self.source.platform(), &self.server, &account.external_id);
         let started_at = snap.started_at.filter(|s| *s <= now).unwrap_or(now);
         let mut timing = Timing::started(started_at);
@@ -540,7 +564,8 @@ impl SessionTracker {
             group_before = r.group_play_s;
         }
         let id = event.event_id();
-        self.updates.push_back(SessionUpdate::Started(event.clone()));
+        self.updates
+            .push_back(SessionUpdate::Started(event.clone()));
         let tracked = Tracked {
             event,
             last_seen: now,
@@ -612,7 +637,11 @@ impl SessionTracker {
 }
 
 fn secs(s: u64) -> Duration {
-    Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000).min(i64::MAX / 1000))
+    Duration::seconds(
+        i64::try_from(s)
+            .unwrap_or(i64::MAX / 1000)
+            .min(i64::MAX / 1000),
+    )
 }
 
 /// Moves a session's clock to `now`, charging the elapsed time to its current state.

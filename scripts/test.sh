@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: every crate's unit, integration and doc tests (in release: the
+# one profile DuckDB is built in), the examples, and the fuzz seed corpora.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/cartographus-target}"
+
+cargo test --release --workspace --all-features
