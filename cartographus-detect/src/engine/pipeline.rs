@@ -1,0 +1,321 @@
+//! The per-event pipeline of the engine: turn an event into a compact play, update the
+//! windows and shared tables (always), run the rules (only for live, recent events of
+//! users who are not exempt), and turn hits into alerts under each rule's cooldown.
+
+use cartographus_core::{canonical, classify, network_of, PlaybackEvent, UserId};
+use chrono::{DateTime, Utc};
+
+use crate::finding::{Action, Alert, Finding};
+use crate::ids::{AlertId, CountryCode};
+use crate::rules::suspicious_client::ClientNames;
+use crate::rules::{
+    concurrent_streams, device_velocity, geo_restriction, impossible_travel, new_country,
+    new_device, shared_device, simultaneous_locations, suspicious_client, ActionKind, Hit,
+    RuleKind,
+};
+use crate::tables::{Accounts, DeviceState};
+use crate::window::{ms, time, Change, Ms, Play, UserState, NONE, OPEN};
+
+use super::Engine;
+
+impl Engine {
+    /// Builds the compact play of an event, interning its strings.
+    fn play_of(&mut self, ev: &PlaybackEvent) -> (Play, ClientNames) {
+        let started = ms(ev.timing.started_at);
+        let updated = ms(ev.timing.updated_at).max(started);
+        let stopped = ev.timing.stopped_at.map_or(OPEN, |s| ms(s).max(started));
+        let t = &mut self.tables;
+        let server_id = &ev.identity.server_id;
+        let server = t.servers.intern(server_id.as_str(), || server_id.clone());
+        let device = ev.device.device_id.as_ref().map_or(NONE, |d| {
+            t.devices.intern(d.as_str(), || DeviceState {
+                id: d.clone(),
+                sightings: Vec::new(),
+                platform: NONE,
+                accounts: Accounts::default(),
+            })
+        });
+        let sc = &self.config.rules.suspicious_client;
+        let mut client = |name: Option<&String>| match name.map(|s| s.trim()) {
+            Some(s) if !s.is_empty() => t.clients.intern(s, || (s.into(), sc.classify(s))),
+            _ => NONE,
+        };
+        let names = ClientNames {
+            product: client(ev.device.product.as_ref()),
+            platform: client(ev.device.platform.as_ref()),
+            previous_platform: NONE,
+        };
+        let ip = ev.network.geo_ip().map(canonical);
+        let user = ev.user.user_id;
+        let mut play = Play {
+            event: ev.event_id(),
+            user,
+            started,
+            updated,
+            stopped,
+            server,
+            device,
+            city: NONE,
+            ip,
+            net: ip.map(|ip| network_of(ip, self.config.engine.grouping)),
+            class: ip.map(classify),
+            point: None,
+            accuracy_km: 0.0,
+            country: None,
+            asn: None,
+            trusted: false,
+        };
+        if let Some(geo) = &ev.geo {
+            play.point = geo.point;
+            play.accuracy_km = geo
+                .accuracy_km
+                .filter(|a| a.is_finite() && *a > 0.0)
+                .map_or(0.0, |a| a.min(20_000.0) as f32);
+            play.country = geo
+                .country_code
+                .as_deref()
+                .and_then(|c| CountryCode::new(c).ok());
+            play.asn = geo.asn;
+            play.city = match geo.city.as_deref().map(str::trim) {
+                Some(c) if !c.is_empty() => t.cities.intern(c, || c.into()),
+                _ => NONE,
+            };
+        }
+        play.trusted = self.is_trusted(&play);
+        (play, names)
+    }
+
+    fn is_trusted(&self, play: &Play) -> bool {
+        let Some(ip) = play.ip else {
+            return false;
+        };
+        self.config
+            .engine
+            .trusted_networks
+            .iter()
+            .any(|n| n.contains(ip))
+            || self
+                .user_networks
+                .get(&play.user)
+                .is_some_and(|l| l.iter().any(|n| n.contains(ip)))
+    }
+
+    /// Re-evaluates the trusted flag of the plays in memory (of one user, or all).
+    pub(super) fn refresh_trusted(&mut self, user: Option<UserId>) {
+        let mut users = std::mem::take(&mut self.users);
+        for (u, state) in users.iter_mut() {
+            if user.is_some_and(|x| x != *u) {
+                continue;
+            }
+            for p in state.plays.iter_mut() {
+                p.trusted = self.is_trusted(p);
+            }
+        }
+        self.users = users;
+    }
+
+    /// The pipeline of one event. `live` is false for warm-up history.
+    pub(super) fn ingest(&mut self, ev: &PlaybackEvent, now: DateTime<Utc>, live: bool) {
+        let (play, mut names) = self.play_of(ev);
+        let e = &self.config.engine;
+        let (max, keep) = (e.window_plays, e.window.num_milliseconds());
+        let assume = e.assume_stopped_after.num_milliseconds();
+        let state = self
+            .users
+            .entry(play.user)
+            .or_insert_with(|| UserState::new(max));
+        let (change, play) = state.upsert(play, max, keep);
+        if change == Change::Updated {
+            return;
+        }
+        let t = if change == Change::New {
+            play.started
+        } else {
+            play.updated
+        };
+
+        // Phase 1: shared tables, whatever happens next.
+        let r = &self.config.rules;
+        if let Some(dev) = self.tables.devices.get_mut(play.device) {
+            if let Some(key) = r.device_velocity.key_of(&play) {
+                let window = r.device_velocity.window.num_milliseconds();
+                device_velocity::observe(dev, t, key, window);
+            }
+            if names.platform != NONE {
+                names.previous_platform = dev.platform;
+                dev.platform = names.platform;
+            }
+        }
+        shared_device::observe(&r.shared_device, &mut self.tables, &play, t);
+
+        // Phase 2: the rules, for live and recent events only.
+        let mut hits: [Option<Hit>; RuleKind::COUNT] = Default::default();
+        if self.may_alert(&play, t, now, live) {
+            hits = self.check(&play, change, names, t, assume);
+        }
+
+        // Phase 3: what the user is now known for, then the alerts.
+        if let Some(state) = self.users.get_mut(&play.user) {
+            if change == Change::New {
+                state.plays_seen = state.plays_seen.saturating_add(1);
+                new_device::observe(state, &play);
+            }
+            new_country::observe(state, &play);
+        }
+        for hit in hits.into_iter().flatten() {
+            self.emit(hit, ev, &play, t, now);
+        }
+    }
+
+    fn may_alert(&mut self, play: &Play, t: Ms, now: DateTime<Utc>, live: bool) -> bool {
+        let e = &self.config.engine;
+        if !live || !e.enabled {
+            return false;
+        }
+        if !e.alert_old_events && ms(now).saturating_sub(t) > e.max_event_age.num_milliseconds() {
+            self.stats.too_old += 1;
+            return false;
+        }
+        if self.is_exempt(play.user) {
+            self.stats.exempt += 1;
+            return false;
+        }
+        true
+    }
+
+    fn check(
+        &self,
+        play: &Play,
+        change: Change,
+        names: ClientNames,
+        t: Ms,
+        assume: Ms,
+    ) -> [Option<Hit>; RuleKind::COUNT] {
+        let mut hits: [Option<Hit>; RuleKind::COUNT] = Default::default();
+        let Some(state) = self.users.get(&play.user) else {
+            return hits;
+        };
+        let r = &self.config.rules;
+        let tables = &self.tables;
+        let new = change == Change::New;
+        for rule in RuleKind::ALL {
+            if !r.common(rule).enabled {
+                continue;
+            }
+            let hit = match rule {
+                RuleKind::ImpossibleTravel if new => {
+                    impossible_travel::check(&r.impossible_travel, state, play, tables)
+                }
+                RuleKind::ConcurrentStreams if new => {
+                    let cs = &r.concurrent_streams;
+                    let single = std::slice::from_ref(&play.user);
+                    let group = match cs.count_linked_users {
+                        true => self
+                            .people
+                            .get(&play.user)
+                            .and_then(|p| self.members.get(p))
+                            .map_or(single, Vec::as_slice),
+                        false => single,
+                    };
+                    let members = group.iter().filter_map(|u| self.users.get(u));
+                    concurrent_streams::check(cs, play, members, t, assume)
+                }
+                RuleKind::DeviceVelocity => tables.device(play.device).and_then(|dev| {
+                    device_velocity::check(&r.device_velocity, dev, state, play, t)
+                }),
+                RuleKind::GeoRestriction => {
+                    geo_restriction::check(&r.geo_restriction, play, tables)
+                }
+                RuleKind::SimultaneousLocations => simultaneous_locations::check(
+                    &r.simultaneous_locations,
+                    state,
+                    play,
+                    t,
+                    assume,
+                    tables,
+                ),
+                RuleKind::NewDevice if new => new_device::check(&r.new_device, state, play, tables),
+                RuleKind::NewCountry => new_country::check(&r.new_country, state, play, tables),
+                RuleKind::SharedDevice => {
+                    shared_device::check(&r.shared_device, play, tables, &self.users, |u| {
+                        self.person(u)
+                    })
+                }
+                RuleKind::SuspiciousClient if new => {
+                    suspicious_client::check(&r.suspicious_client, play, names, tables)
+                }
+                _ => None,
+            };
+            hits[rule.index()] = hit;
+        }
+        hits
+    }
+
+    /// Turns a hit into an alert, unless its rule alerted for the user within the
+    /// cooldown (in playback time).
+    fn emit(&mut self, hit: Hit, ev: &PlaybackEvent, play: &Play, t: Ms, now: DateTime<Utc>) {
+        let rule = hit.evidence.rule();
+        let common = self.config.rules.common(rule);
+        let cooldown = common
+            .cooldown
+            .unwrap_or(self.config.engine.cooldown)
+            .num_milliseconds();
+        let Some(state) = self.users.get_mut(&play.user) else {
+            return;
+        };
+        let last = &mut state.last_alert[rule.index()];
+        if last.is_some_and(|l| (t - l).abs() < cooldown) {
+            self.stats.suppressed_by_cooldown += 1;
+            return;
+        }
+        *last = Some(last.map_or(t, |l| l.max(t)));
+        let at = time(t);
+        let user = play.user;
+        let id = AlertId::derive(rule, user, play.event, at);
+        let severity = common.severity;
+        let server = &ev.identity.server_id;
+        let plays = hit
+            .plays
+            .iter()
+            .map(|p| self.tables.play_ref(p, server))
+            .collect();
+        let username = ev.user.username.clone();
+        let message = hit.evidence.sentence(&username);
+        let action = match common.action {
+            ActionKind::Notify => false,
+            ActionKind::Terminate => true,
+            ActionKind::TerminateIfRestricted => false,
+        };
+        let terminate_if_restricted = common.action == ActionKind::TerminateIfRestricted;
+        let terminate_message = common.terminate_message.clone();
+        let trust = self.trust.penalize(user, id, rule, severity, at, now);
+        let restricted = self.trust.score(user, now).restricted;
+        let terminate = (action || (terminate_if_restricted && restricted)) && play.stopped == OPEN;
+        let action = match terminate {
+            true => Action::Terminate {
+                server: server.clone(),
+                session_key: ev.identity.session_key.clone(),
+                message: terminate_message,
+            },
+            false => Action::Notify,
+        };
+        self.stats.alerts_by_rule[rule.index()] += 1;
+        self.alerts.push_back(Alert {
+            finding: Finding {
+                id,
+                rule,
+                severity,
+                user,
+                username,
+                server: server.clone(),
+                at,
+                detected_at: now,
+                plays,
+                evidence: hit.evidence,
+                message,
+            },
+            action,
+            trust,
+        });
+    }
+}

@@ -1,0 +1,164 @@
+//! Engine-wide tables shared by the rules: interned servers, cities, platforms and
+//! client names; one record per device (where it was seen, on which platform, by
+//! which accounts); and per network the accounts that played from it. The rules read
+//! them; the engine updates them for every play, whether or not it may alert.
+
+use cartographus_core::{DeviceId, NetworkId, ServerId, UserId};
+
+use crate::finding::{Place, PlayRef};
+use crate::rules::device_velocity::NetworkKey;
+use crate::window::{time, Hasher, Interner, Map, Ms, Play, NONE, OPEN};
+
+/// The most sightings remembered per device.
+pub(crate) const MAX_SIGHTINGS: usize = 16;
+/// The most accounts remembered per device or network.
+pub(crate) const MAX_ACCOUNTS: usize = 16;
+
+/// Accounts seen on a device or network, with the last playback time of each.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Accounts {
+    pub(crate) seen: Vec<(UserId, Ms)>,
+}
+
+impl Accounts {
+    /// Records `user` at `t`; forgets accounts not seen since `horizon`.
+    pub(crate) fn note(&mut self, user: UserId, t: Ms, horizon: Ms) {
+        self.seen.retain(|(_, last)| *last >= horizon);
+        match self.seen.iter_mut().find(|(u, _)| *u == user) {
+            Some(entry) => entry.1 = entry.1.max(t),
+            None => {
+                if self.seen.len() >= MAX_ACCOUNTS {
+                    if let Some(oldest) = (0..self.seen.len()).min_by_key(|&i| self.seen[i].1) {
+                        self.seen.remove(oldest);
+                    }
+                }
+                self.seen.push((user, t));
+            }
+        }
+    }
+
+    pub(crate) fn last_seen(&self) -> Ms {
+        self.seen.iter().map(|(_, t)| *t).max().unwrap_or(i64::MIN)
+    }
+}
+
+/// Everything known about one device.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceState {
+    pub(crate) id: DeviceId,
+    /// Recent (time, network) sightings, oldest first.
+    pub(crate) sightings: Vec<(Ms, NetworkKey)>,
+    /// The platform last reported (an index into `Tables::clients`), or [`NONE`].
+    pub(crate) platform: u32,
+    pub(crate) accounts: Accounts,
+}
+
+/// The engine's shared tables.
+#[derive(Debug, Clone)]
+pub(crate) struct Tables {
+    pub(crate) servers: Interner<ServerId>,
+    pub(crate) devices: Interner<DeviceState>,
+    pub(crate) cities: Interner<Box<str>>,
+    /// Client names (products and platforms) with the index of the suspicious pattern
+    /// they match, or [`NONE`]. A device's platform is an index here too.
+    pub(crate) clients: Interner<(Box<str>, u32)>,
+    pub(crate) networks: Map<NetworkId, Accounts>,
+}
+
+impl Tables {
+    pub(crate) fn new(hasher: &Hasher) -> Self {
+        Self {
+            servers: Interner::new(hasher.clone()),
+            devices: Interner::new(hasher.clone()),
+            cities: Interner::new(hasher.clone()),
+            clients: Interner::new(hasher.clone()),
+            networks: Map::with_hasher(hasher.clone()),
+        }
+    }
+
+    pub(crate) fn device(&self, i: u32) -> Option<&DeviceState> {
+        if i == NONE {
+            return None;
+        }
+        self.devices.get(i)
+    }
+
+    pub(crate) fn device_id(&self, i: u32) -> Option<DeviceId> {
+        self.device(i).map(|d| d.id.clone())
+    }
+
+    pub(crate) fn platform(&self, i: u32) -> Option<&str> {
+        if i == NONE {
+            return None;
+        }
+        self.clients.get(i).map(|(s, _)| &**s)
+    }
+
+    /// Where a play came from, for evidence and play lists.
+    pub(crate) fn place(&self, p: &Play) -> Place {
+        Place {
+            ip: p.ip,
+            network: p.net,
+            point: p.point,
+            accuracy_km: (p.accuracy_km > 0.0).then_some(f64::from(p.accuracy_km)),
+            city: (p.city != NONE)
+                .then(|| self.cities.get(p.city).map(|c| c.to_string()))
+                .flatten(),
+            country: p.country,
+            asn: p.asn,
+        }
+    }
+
+    /// A play as findings list it.
+    pub(crate) fn play_ref(&self, p: &Play, fallback_server: &ServerId) -> PlayRef {
+        PlayRef {
+            event_id: p.event,
+            user: p.user,
+            server: self
+                .servers
+                .get(p.server)
+                .cloned()
+                .unwrap_or_else(|| fallback_server.clone()),
+            device: self.device_id(p.device),
+            started_at: time(p.started),
+            stopped_at: (p.stopped != OPEN).then(|| time(p.stopped)),
+            place: self.place(p),
+        }
+    }
+
+    /// Forgets devices' sightings and accounts, and networks, not seen since `horizon`.
+    pub(crate) fn prune(&mut self, horizon: Ms) {
+        self.networks.retain(|_, a| a.last_seen() >= horizon);
+        for i in 0..self.devices.len() {
+            if let Some(d) = self.devices.get_mut(i as u32) {
+                d.sightings.retain(|(t, _)| *t >= horizon);
+                d.accounts.seen.retain(|(_, t)| *t >= horizon);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_forget_and_stay_bounded() {
+        let mut a = Accounts::default();
+        let u = |n| UserId::new(n).unwrap();
+        a.note(u(1), 10, 0);
+        a.note(u(1), 5, 0);
+        assert_eq!(a.seen, vec![(u(1), 10)]);
+        a.note(u(2), 100, 50);
+        assert_eq!(
+            a.seen,
+            vec![(u(2), 100)],
+            "user 1 was last seen before the horizon"
+        );
+        for n in 10..40 {
+            a.note(u(n), 200 + n as i64, 0);
+        }
+        assert_eq!(a.seen.len(), MAX_ACCOUNTS);
+        assert_eq!(a.last_seen(), 239);
+    }
+}

@@ -1,0 +1,338 @@
+//! The engine's memory: a compact, copyable record of each play ([`Play`]), the bounded
+//! per-user window of recent plays with the user's cooldowns and novelty sets
+//! ([`UserState`]), and the string interners that let a play refer to its server,
+//! device, city and client without allocating.
+//!
+//! Times are kept as milliseconds since the Unix epoch (`Ms`): they are compared on
+//! every event, and an `i64` is smaller and faster than a `DateTime`.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use cartographus_core::{EventId, GeoPoint, IpClass, NetworkId, UserId};
+use chrono::{DateTime, Utc};
+
+use crate::ids::CountryCode;
+use crate::rules::RuleKind;
+
+/// Milliseconds since the Unix epoch.
+pub(crate) type Ms = i64;
+
+/// "No value" for an interned index.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// A play still going on has this `stopped` time.
+pub(crate) const OPEN: Ms = i64::MAX;
+
+/// The deterministic hasher of every map in the engine (seeded from the config).
+pub(crate) type Hasher = ahash::RandomState;
+
+/// A hash map with the engine's hasher.
+pub(crate) type Map<K, V> = HashMap<K, V, Hasher>;
+
+/// Milliseconds of a time.
+pub(crate) fn ms(t: DateTime<Utc>) -> Ms {
+    t.timestamp_millis()
+}
+
+/// The time of some milliseconds (clamped into chrono's range).
+pub(crate) fn time(ms: Ms) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// One play as the rules see it. `Copy`, so windows never allocate per play.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Play {
+    pub(crate) event: EventId,
+    pub(crate) user: UserId,
+    pub(crate) started: Ms,
+    pub(crate) updated: Ms,
+    /// [`OPEN`] while the play goes on.
+    pub(crate) stopped: Ms,
+    pub(crate) server: u32,
+    pub(crate) device: u32,
+    pub(crate) city: u32,
+    pub(crate) ip: Option<IpAddr>,
+    pub(crate) net: Option<NetworkId>,
+    pub(crate) class: Option<IpClass>,
+    pub(crate) point: Option<GeoPoint>,
+    pub(crate) accuracy_km: f32,
+    pub(crate) country: Option<CountryCode>,
+    pub(crate) asn: Option<u32>,
+    /// The play comes from a trusted network (of everyone or of this user).
+    pub(crate) trusted: bool,
+}
+
+impl Play {
+    /// Whether the play can be placed on Earth for the location rules: a public
+    /// address with a known point, not from a trusted network.
+    pub(crate) fn located(&self) -> Option<GeoPoint> {
+        if self.trusted || self.class != Some(IpClass::Public) {
+            return None;
+        }
+        self.point
+    }
+
+    /// Whether the play is going on at `t`. An open play whose last update is older
+    /// than `assume_stopped` is taken as stopped (a lost stop event).
+    pub(crate) fn active_at(&self, t: Ms, assume_stopped: Ms) -> bool {
+        if self.started > t {
+            return false;
+        }
+        if self.stopped != OPEN {
+            return t < self.stopped;
+        }
+        t < self.updated.saturating_add(assume_stopped)
+    }
+
+    /// Whether both plays come from one network (same address, or same grouped
+    /// network such as one IPv6 /64).
+    pub(crate) fn same_network(&self, other: &Play) -> bool {
+        match (self.ip, other.ip) {
+            (Some(a), Some(b)) if a == b => true,
+            _ => self.net.is_some() && self.net == other.net,
+        }
+    }
+
+    /// The distance between two located plays with both accuracy radii subtracted
+    /// (never below zero), and the raw distance.
+    pub(crate) fn effective_distance(a: (&Play, GeoPoint), b: (&Play, GeoPoint)) -> (f64, f64) {
+        let raw = a.1.distance_km(&b.1);
+        let slack = f64::from(a.0.accuracy_km) + f64::from(b.0.accuracy_km);
+        (raw, (raw - slack).max(0.0))
+    }
+}
+
+/// Everything the engine remembers about one user.
+#[derive(Debug, Clone)]
+pub(crate) struct UserState {
+    /// Recent plays, sorted by start time.
+    pub(crate) plays: Vec<Play>,
+    /// When each rule last alerted for this user (playback time), `None` if never.
+    pub(crate) last_alert: [Option<Ms>; RuleKind::COUNT],
+    /// Devices this user has played on (interned), oldest first, bounded.
+    pub(crate) known_devices: Vec<u32>,
+    /// Countries this user has played from, bounded.
+    pub(crate) known_countries: Vec<CountryCode>,
+    /// How many plays of this user the engine has seen, history included.
+    pub(crate) plays_seen: u32,
+}
+
+/// The most devices remembered per user for the new-device rule.
+pub(crate) const MAX_KNOWN_DEVICES: usize = 64;
+/// The most countries remembered per user for the new-country rule.
+pub(crate) const MAX_KNOWN_COUNTRIES: usize = 32;
+
+/// What an upsert did to a user's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// A play the window did not hold.
+    New,
+    /// A known play moved to another network.
+    Moved,
+    /// A known play was updated in place (progress, pause, stop).
+    Updated,
+}
+
+impl UserState {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            plays: Vec::with_capacity(capacity.min(8)),
+            last_alert: [None; RuleKind::COUNT],
+            known_devices: Vec::new(),
+            known_countries: Vec::new(),
+            plays_seen: 0,
+        }
+    }
+
+    /// Adds a play or updates the one with the same event id. Keeps at most `max`
+    /// plays: stopped plays that ended more than `keep` before the newest start are
+    /// dropped first, then the oldest stopped play, then the oldest play.
+    pub(crate) fn upsert(&mut self, play: Play, max: usize, keep: Ms) -> (Change, Play) {
+        if let Some(i) = self.plays.iter().rposition(|p| p.event == play.event) {
+            let old = self.plays[i];
+            let slot = &mut self.plays[i];
+            slot.updated = slot.updated.max(play.updated);
+            if play.stopped != OPEN {
+                slot.stopped = play.stopped;
+            }
+            let moved = play.ip.is_some() && !old.same_network(&play);
+            if play.ip.is_some() {
+                slot.ip = play.ip;
+                slot.net = play.net;
+                slot.class = play.class;
+                slot.trusted = play.trusted;
+            }
+            if play.point.is_some() {
+                slot.point = play.point;
+                slot.accuracy_km = play.accuracy_km;
+                slot.city = play.city;
+                slot.country = play.country;
+                slot.asn = play.asn;
+            }
+            let now = *slot;
+            return (
+                if moved {
+                    Change::Moved
+                } else {
+                    Change::Updated
+                },
+                now,
+            );
+        }
+        let at = self.plays.partition_point(|p| p.started <= play.started);
+        self.plays.insert(at, play);
+        self.evict(max, keep);
+        (Change::New, play)
+    }
+
+    fn evict(&mut self, max: usize, keep: Ms) {
+        let newest = self.plays.last().map_or(i64::MIN, |p| p.started);
+        let horizon = newest.saturating_sub(keep);
+        if self.plays.len() > max || self.plays.first().is_some_and(|p| p.stopped < horizon) {
+            self.plays
+                .retain(|p| p.stopped == OPEN || p.stopped >= horizon);
+        }
+        while self.plays.len() > max.max(1) {
+            let victim = self
+                .plays
+                .iter()
+                .position(|p| p.stopped != OPEN)
+                .unwrap_or(0);
+            self.plays.remove(victim);
+        }
+    }
+
+    /// The most recent play that started before `play` (excluding it), if any.
+    pub(crate) fn previous(&self, play: &Play) -> impl Iterator<Item = &Play> {
+        let (event, started) = (play.event, play.started);
+        self.plays
+            .iter()
+            .rev()
+            .filter(move |p| p.event != event && p.started <= started)
+    }
+
+    /// Drops plays that ended before `horizon`; returns whether the window is empty.
+    pub(crate) fn prune(&mut self, horizon: Ms, assume_stopped: Ms) -> bool {
+        self.plays.retain(|p| {
+            let end = if p.stopped == OPEN {
+                p.updated.saturating_add(assume_stopped)
+            } else {
+                p.stopped
+            };
+            end >= horizon
+        });
+        self.plays.is_empty()
+    }
+}
+
+/// Interns strings as `u32` indexes. Looking up a known string does not allocate.
+#[derive(Debug, Clone)]
+pub(crate) struct Interner<T> {
+    index: Map<Box<str>, u32>,
+    values: Vec<T>,
+}
+
+impl<T> Interner<T> {
+    pub(crate) fn new(hasher: Hasher) -> Self {
+        Self {
+            index: Map::with_hasher(hasher),
+            values: Vec::new(),
+        }
+    }
+
+    /// The index of `key`, creating the value with `make` the first time.
+    pub(crate) fn intern(&mut self, key: &str, make: impl FnOnce() -> T) -> u32 {
+        if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        let i = u32::try_from(self.values.len()).unwrap_or(NONE - 1);
+        if i >= NONE - 1 {
+            return NONE;
+        }
+        self.values.push(make());
+        self.index.insert(key.into(), i);
+        i
+    }
+
+    pub(crate) fn get(&self, i: u32) -> Option<&T> {
+        self.values.get(i as usize)
+    }
+
+    pub(crate) fn get_mut(&mut self, i: u32) -> Option<&mut T> {
+        self.values.get_mut(i as usize)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.values.iter_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn play(n: u8, started: Ms, stopped: Ms) -> Play {
+        Play {
+            event: EventId::derive(&[n]),
+            user: UserId::new(1).unwrap(),
+            started,
+            updated: started,
+            stopped,
+            server: 0,
+            device: NONE,
+            city: NONE,
+            ip: None,
+            net: None,
+            class: None,
+            point: None,
+            accuracy_km: 0.0,
+            country: None,
+            asn: None,
+            trusted: false,
+        }
+    }
+
+    #[test]
+    fn window_stays_sorted_and_bounded() {
+        let mut w = UserState::new(4);
+        for (n, t) in [(1, 50), (2, 10), (3, 30), (4, 20)] {
+            assert_eq!(w.upsert(play(n, t, t + 5), 4, 1_000).0, Change::New);
+        }
+        let starts: Vec<_> = w.plays.iter().map(|p| p.started).collect();
+        assert_eq!(starts, [10, 20, 30, 50]);
+        w.upsert(play(5, 60, OPEN), 4, 1_000);
+        assert_eq!(w.plays.len(), 4);
+        assert_eq!(w.plays[0].started, 20, "the oldest stopped play goes first");
+        let (change, p) = w.upsert(play(5, 60, 90), 4, 1_000);
+        assert_eq!(change, Change::Updated);
+        assert_eq!(p.stopped, 90);
+        w.upsert(play(6, 5_000, OPEN), 4, 1_000);
+        assert_eq!(w.plays.len(), 1, "plays that ended long before are dropped");
+    }
+
+    #[test]
+    fn activity_respects_stops_and_lost_stops() {
+        let p = play(1, 100, 200);
+        assert!(!p.active_at(99, 1_000));
+        assert!(p.active_at(150, 1_000));
+        assert!(!p.active_at(200, 1_000));
+        let open = play(2, 100, OPEN);
+        assert!(open.active_at(1_099, 1_000));
+        assert!(!open.active_at(1_100, 1_000));
+    }
+
+    #[test]
+    fn interner_reuses_indexes() {
+        let mut i: Interner<u8> = Interner::new(Hasher::with_seeds(1, 2, 3, 4));
+        let a = i.intern("a", || 1);
+        assert_eq!(i.intern("a", || 9), a);
+        assert_ne!(i.intern("b", || 2), a);
+        assert_eq!(i.get(a), Some(&1));
+        assert_eq!(i.len(), 2);
+    }
+}
