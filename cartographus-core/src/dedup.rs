@@ -8,9 +8,10 @@
 //!    Tautulli import and live Plex ingestion).
 //!
 //! Layers 2 and 3 compare the play's identity (server, user, item, device) and accept a
-//! match only when the two starts are less than one bucket (5 minutes) apart. They look
-//! in the event's own bucket and both neighbours, so two reports that straddle a bucket
-//! boundary are still recognised, and two plays 5 minutes or more apart never are. The
+//! match only when the two starts are less than one bucket (5 minutes) apart. Comparing
+//! start times directly is the same as looking in the event's own bucket and both
+//! neighbours, so two reports that straddle a bucket boundary are still recognised, and
+//! two plays 5 minutes or more apart never are. The
 //! store's unique constraints are the last layer behind this one.
 //!
 //! Memory is bounded two ways: entries are forgotten `retention` after they were
@@ -20,14 +21,13 @@
 //! Feed it new plays only (`Started` updates and imported rows); later updates of an
 //! accepted play (`Progress`, `Stopped`) carry the same event id and are not new plays.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::correlation::{bucket_of, BUCKET_SECONDS};
+use crate::correlation::BUCKET_SECONDS;
 use crate::event::PlaybackEvent;
 use crate::ids::EventId;
 use crate::kinds::Source;
@@ -112,22 +112,86 @@ impl DedupConfig {
 }
 
 /// A 128-bit digest of a play's identity (server, user, item, device), built without
-/// allocating. Two different identities collide with probability ~2⁻¹²⁸.
+/// allocating: two independent 64-bit multiply-rotate lanes over the length-prefixed
+/// parts, each finished with a full avalanche. Not cryptographic; two different
+/// identities collide with probability ~2⁻¹²⁸ for non-adversarial ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Identity(u64, u64);
 
-fn identity_of(e: &PlaybackEvent) -> Identity {
-    let digest = |seed: u64| {
-        let mut h = DefaultHasher::new();
-        seed.hash(&mut h);
-        e.identity.server_id.as_str().hash(&mut h);
-        e.user.external_id.as_str().hash(&mut h);
-        e.content.media_key.as_str().hash(&mut h);
-        e.device.device_id.as_ref().map(|d| d.as_str()).hash(&mut h);
-        h.finish()
-    };
-    Identity(digest(0x9E37_79B9_7F4A_7C15), digest(0xC2B2_AE3D_27D4_EB4F))
+const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+
+#[derive(Debug, Clone, Copy)]
+struct Lanes(u64, u64);
+
+impl Lanes {
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K1);
+        self.1 = (self.1 ^ w).wrapping_mul(K2).rotate_left(31);
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.word(b.len() as u64);
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.word(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(w));
+        }
+    }
 }
+
+fn fmix64(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    k ^ (k >> 33)
+}
+
+fn identity_of(e: &PlaybackEvent) -> Identity {
+    let mut l = Lanes(K2, K1);
+    l.bytes(e.identity.server_id.as_str().as_bytes());
+    l.bytes(e.user.external_id.as_str().as_bytes());
+    l.bytes(e.content.media_key.as_str().as_bytes());
+    match &e.device.device_id {
+        Some(d) => l.bytes(d.as_str().as_bytes()),
+        None => l.word(u64::MAX),
+    }
+    Identity(fmix64(l.0), fmix64(l.1 ^ K1))
+}
+
+/// A cheap hasher for keys that are already well mixed (digests, UUIDs).
+#[derive(Debug, Default, Clone, Copy)]
+struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        fmix64(self.0)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut l = Lanes(self.0, 0);
+        l.bytes(bytes);
+        self.0 = l.0;
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(K1);
+    }
+
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+}
+
+type Mix = BuildHasherDefault<MixHasher>;
 
 #[derive(Debug, Clone, Copy)]
 struct Seen {
@@ -136,11 +200,44 @@ struct Seen {
     started_s: i64,
 }
 
+/// The remembered plays of one identity; almost always exactly one, kept inline.
+#[derive(Debug, Clone)]
+enum Slot {
+    One(Seen),
+    Many(Vec<Seen>),
+}
+
+impl Slot {
+    fn as_slice(&self) -> &[Seen] {
+        match self {
+            Slot::One(s) => std::slice::from_ref(s),
+            Slot::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, seen: Seen) {
+        match self {
+            Slot::One(first) => *self = Slot::Many(vec![*first, seen]),
+            Slot::Many(v) => v.push(seen),
+        }
+    }
+
+    /// Removes a play; returns whether the slot is now empty.
+    fn remove(&mut self, id: EventId) -> bool {
+        match self {
+            Slot::One(s) => s.event_id == id,
+            Slot::Many(v) => {
+                v.retain(|s| s.event_id != id);
+                v.is_empty()
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Recorded {
     at_s: i64,
     identity: Identity,
-    bucket: i64,
     event_id: EventId,
 }
 
@@ -149,8 +246,8 @@ struct Recorded {
 #[derive(Debug, Clone)]
 pub struct Deduplicator {
     config: DedupConfig,
-    ids: HashMap<EventId, ()>,
-    plays: HashMap<(Identity, i64), Vec<Seen>>,
+    ids: HashSet<EventId, Mix>,
+    plays: HashMap<Identity, Slot, Mix>,
     order: VecDeque<Recorded>,
 }
 
@@ -159,8 +256,8 @@ impl Deduplicator {
     pub fn new(config: DedupConfig) -> Self {
         Self {
             config: DedupConfig::new(config.retention_s, config.max_entries),
-            ids: HashMap::new(),
-            plays: HashMap::new(),
+            ids: HashSet::default(),
+            plays: HashMap::default(),
             order: VecDeque::new(),
         }
     }
@@ -188,7 +285,7 @@ impl Deduplicator {
     /// Judges `event` without recording it or evicting anything.
     pub fn peek(&self, event: &PlaybackEvent) -> Verdict {
         let id = event.event_id();
-        if self.ids.contains_key(&id) {
+        if self.ids.contains(&id) {
             return Verdict::Duplicate {
                 layer: DedupLayer::EventId,
                 original: id,
@@ -196,13 +293,11 @@ impl Deduplicator {
         }
         let identity = identity_of(event);
         let started_s = event.timing.started_at.timestamp();
-        let bucket = bucket_of(event.timing.started_at);
         let mut cross: Option<EventId> = None;
-        for b in [bucket, bucket - 1, bucket + 1] {
-            let Some(seen) = self.plays.get(&(identity, b)) else {
-                continue;
-            };
-            for s in seen {
+        // One identity's plays are few; comparing start times directly covers the
+        // event's own bucket and both neighbours in a single lookup.
+        if let Some(seen) = self.plays.get(&identity) {
+            for s in seen.as_slice() {
                 if (s.started_s - started_s).abs() >= BUCKET_SECONDS {
                     continue;
                 }
@@ -241,32 +336,35 @@ impl Deduplicator {
 
     fn record(&mut self, event: &PlaybackEvent, now: DateTime<Utc>) {
         let identity = identity_of(event);
-        let bucket = bucket_of(event.timing.started_at);
         let event_id = event.event_id();
-        self.ids.insert(event_id, ());
-        self.plays
-            .entry((identity, bucket))
-            .or_default()
-            .push(Seen {
-                event_id,
-                source: event.identity.source,
-                started_s: event.timing.started_at.timestamp(),
-            });
+        self.ids.insert(event_id);
+        let seen = Seen {
+            event_id,
+            source: event.identity.source,
+            started_s: event.timing.started_at.timestamp(),
+        };
+        match self.plays.entry(identity) {
+            std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().push(seen),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Slot::One(seen));
+            }
+        }
         self.order.push_back(Recorded {
             at_s: now.timestamp(),
             identity,
-            bucket,
             event_id,
         });
     }
 
     fn forget(&mut self, r: Recorded) {
         self.ids.remove(&r.event_id);
-        if let Some(v) = self.plays.get_mut(&(r.identity, r.bucket)) {
-            v.retain(|s| s.event_id != r.event_id);
-            if v.is_empty() {
-                self.plays.remove(&(r.identity, r.bucket));
-            }
+        let key = r.identity;
+        if self
+            .plays
+            .get_mut(&key)
+            .is_some_and(|slot| slot.remove(r.event_id))
+        {
+            self.plays.remove(&key);
         }
     }
 }

@@ -37,12 +37,12 @@
 //!   same snapshot no longer shows (a webhook-started session, a key that changed) is
 //!   adopted under the new key rather than started twice.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::event::{EventParts, PlaybackEvent, Timing};
+use crate::event::{EventParts, PlaybackEvent, QualityInfo, Timing};
 use crate::identity::derive_user_id;
 use crate::ids::{DeviceId, EventId, MediaKey, ServerId, SessionKey, UserId};
 use crate::kinds::{PlaybackState, Source};
@@ -322,20 +322,32 @@ impl SessionTracker {
         now: DateTime<Utc>,
     ) -> Vec<SessionError> {
         let mut errors = Vec::new();
-        let mut present: Vec<SessionKey> = Vec::with_capacity(sessions.len());
+        let mut present: HashSet<&SessionKey> = HashSet::with_capacity(sessions.len());
         let mut unique: Vec<&SessionSnapshot> = Vec::with_capacity(sessions.len());
         for snap in sessions {
-            if present.contains(&snap.session_key) {
+            if !present.insert(&snap.session_key) {
                 errors.push(SessionError::DuplicateKey {
                     session_key: snap.session_key.clone(),
                 });
                 continue;
             }
-            present.push(snap.session_key.clone());
             unique.push(snap);
         }
+        // Tracked sessions this snapshot no longer shows, by what they play: a new key
+        // that matches one of them adopts it instead of starting a second play.
+        let mut orphans: HashMap<MatchKey, SessionKey> = HashMap::new();
+        if unique
+            .iter()
+            .any(|s| !self.sessions.contains_key(&s.session_key))
+        {
+            for (key, t) in &self.sessions {
+                if !present.contains(key) {
+                    orphans.insert(match_key_of(&t.event), key.clone());
+                }
+            }
+        }
         for snap in unique {
-            if let Err(e) = self.apply(snap, now, &present) {
+            if let Err(e) = self.apply(snap, now, &mut orphans) {
                 errors.push(e);
             }
         }
@@ -359,7 +371,7 @@ impl SessionTracker {
     ) -> Result<(), SessionError> {
         let key = match self.sessions.contains_key(&n.session_key) {
             true => Some(n.session_key.clone()),
-            false => n.snapshot.as_ref().and_then(|s| self.find_match(s, &[])),
+            false => n.snapshot.as_ref().and_then(|s| self.find_match(s)),
         };
         let result = match key {
             Some(key) => {
@@ -435,15 +447,15 @@ impl SessionTracker {
         &mut self,
         snap: &SessionSnapshot,
         now: DateTime<Utc>,
-        present: &[SessionKey],
+        orphans: &mut HashMap<MatchKey, SessionKey>,
     ) -> Result<(), SessionError> {
         if !self.sessions.contains_key(&snap.session_key) {
-            if let Some(old_key) = self.find_match(snap, present) {
-                if let Some(t) = self.sessions.remove(&old_key) {
-                    let mut t = t;
-                    t.event.identity.session_key = snap.session_key.clone();
-                    self.sessions.insert(snap.session_key.clone(), t);
-                }
+            let old_key = self
+                .snapshot_match_key(snap)
+                .and_then(|k| orphans.remove(&k));
+            if let Some(mut t) = old_key.and_then(|k| self.sessions.remove(&k)) {
+                t.event.identity.session_key = snap.session_key.clone();
+                self.sessions.insert(snap.session_key.clone(), t);
             }
         }
         let Some(t) = self.sessions.get(&snap.session_key) else {
@@ -461,42 +473,47 @@ impl SessionTracker {
             return Ok(());
         };
         advance(t, now);
-        let before = t.event.clone();
         let ev = &mut t.event;
-        ev.timing.view_offset_ms = snap.view_offset_ms.or(ev.timing.view_offset_ms);
+        let mut moved = false;
+        if snap.view_offset_ms.is_some() && snap.view_offset_ms != ev.timing.view_offset_ms {
+            ev.timing.view_offset_ms = snap.view_offset_ms;
+            moved = true;
+        }
         if snap.media_duration_ms.is_some() {
             ev.timing.media_duration_ms = snap.media_duration_ms;
         }
-        if snap.network.ip.is_some() {
+        if snap.network.ip.is_some() && snap.network != ev.network {
             ev.network = snap.network.clone();
+            moved = true;
         }
-        if snap.quality != Default::default() {
+        if snap.quality != QualityInfo::default() && snap.quality != ev.quality {
             ev.quality = snap.quality.clone();
+            moved = true;
         }
         refresh_percent(ev, watched);
-        let state_changed = ev.timing.state != snap.state;
-        let update = transition(ev.timing.state, snap.state, ev);
-        let moved = before.timing.view_offset_ms != ev.timing.view_offset_ms
-            || before.quality != ev.quality
-            || before.network != ev.network;
-        if state_changed || moved {
+        if ev.timing.state != snap.state || moved {
+            let update = transition(ev.timing.state, snap.state, ev);
             self.updates.push_back(update);
         }
         Ok(())
     }
 
-    fn find_match(&self, snap: &SessionSnapshot, present: &[SessionKey]) -> Option<SessionKey> {
+    fn snapshot_match_key(&self, snap: &SessionSnapshot) -> Option<MatchKey> {
         let user = snap.user.as_ref()?;
         let content = snap.content.as_ref()?;
         let uid = derive_user_id(self.source.platform(), &self.server, &user.external_id);
+        Some((
+            uid,
+            content.media_key.clone(),
+            snap.device.device_id.clone(),
+        ))
+    }
+
+    fn find_match(&self, snap: &SessionSnapshot) -> Option<SessionKey> {
+        let wanted = self.snapshot_match_key(snap)?;
         self.sessions
             .iter()
-            .find(|(k, t)| {
-                !present.contains(k)
-                    && t.event.user.user_id == uid
-                    && t.event.content.media_key == content.media_key
-                    && t.event.device.device_id == snap.device.device_id
-            })
+            .find(|(_, t)| match_key_of(&t.event) == wanted)
             .map(|(k, _)| k.clone())
     }
 
@@ -634,6 +651,17 @@ impl SessionTracker {
         let window = secs(self.config.resume_window_s);
         self.recent.retain(|r| now - r.stopped_at <= window);
     }
+}
+
+/// What a play is, apart from its session key: user, item and device.
+type MatchKey = (UserId, MediaKey, Option<DeviceId>);
+
+fn match_key_of(ev: &PlaybackEvent) -> MatchKey {
+    (
+        ev.user.user_id,
+        ev.content.media_key.clone(),
+        ev.device.device_id.clone(),
+    )
 }
 
 fn secs(s: u64) -> Duration {
