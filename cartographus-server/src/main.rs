@@ -1,5 +1,8 @@
-//! The `cartographus` binary. At this stage of the project it only prints what the demo
-//! will run: the HTTP server and the ingestion pipeline land with the [server] issue.
+//! The `cartographus` binary. At this stage of the project it validates its
+//! configuration and prints what the demo will run: the HTTP server and the ingestion
+//! pipeline land with the [server] issue.
+
+use cartographus_server::config;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,6 +20,7 @@ fn main() {
             );
             println!("and serve the UI and API on http://127.0.0.1:{port}.");
             println!("The server itself is not built yet: see the [server] issue.");
+            println!("{} settings are understood.", config::ENV_VARS.len());
         }
         "--version" | "-V" => println!("cartographus {}", env!("CARGO_PKG_VERSION")),
         _ => {
