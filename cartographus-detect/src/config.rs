@@ -464,12 +464,16 @@ mod tests {
 
     #[test]
     fn errors_name_the_setting() {
-        let mut raw = RawDetectConfig::default();
-        raw.window_plays = 0;
+        let raw = RawDetectConfig {
+            window_plays: 0,
+            ..Default::default()
+        };
         let e = raw.validate().unwrap_err();
         assert_eq!(e.to_string(), "engine.window_plays must be at least 1");
-        let mut raw = RawDetectConfig::default();
-        raw.trusted_networks = vec!["10.0.0.0/8".into(), "nope".into()];
+        let raw = RawDetectConfig {
+            trusted_networks: vec!["10.0.0.0/8".into(), "nope".into()],
+            ..Default::default()
+        };
         let e = raw.validate().unwrap_err();
         assert!(
             e.to_string().starts_with("engine.trusted_networks[1]"),

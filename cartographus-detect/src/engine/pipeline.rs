@@ -288,7 +288,7 @@ impl Engine {
         };
         let terminate_if_restricted = common.action == ActionKind::TerminateIfRestricted;
         let terminate_message = common.terminate_message.clone();
-        let trust = self.trust.penalize(user, id, rule, severity, at, now);
+        let trust = self.trust.penalize(user, id, rule, severity, now);
         let restricted = self.trust.score(user, now).restricted;
         let terminate = (action || (terminate_if_restricted && restricted)) && play.stopped == OPEN;
         let action = match terminate {
