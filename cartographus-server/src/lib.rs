@@ -31,3 +31,4 @@
 
 pub mod auth;
 pub mod config;
+pub mod ratelimit;
