@@ -41,7 +41,11 @@ pub(crate) fn resolution_label(width: Option<u32>, height: Option<u32>) -> Optio
 
 /// Dynamic range words from Jellyfin/Emby `VideoRangeType` / `VideoRange` values.
 pub(crate) fn dynamic_range(range_type: &str) -> String {
-    let lower = range_type.to_ascii_lowercase();
+    let lower: String = range_type
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '+')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     let word = if lower.starts_with("dovi") || lower.contains("dolby") {
         "Dolby Vision"
     } else if lower == "hdr10plus" || lower == "hdr10+" {
@@ -107,6 +111,8 @@ mod tests {
         assert_eq!(dynamic_range("DOVIWithHDR10"), "Dolby Vision");
         assert_eq!(dynamic_range("HDR10Plus"), "HDR10+");
         assert_eq!(dynamic_range("SDR"), "SDR");
+        assert_eq!(dynamic_range("HDR 10"), "HDR10");
+        assert_eq!(dynamic_range("Dolby Vision"), "Dolby Vision");
         assert_eq!(dynamic_range("Weird"), "Weird");
         assert_eq!(
             location_of("192.168.1.2".parse().unwrap()),
