@@ -31,4 +31,6 @@
 
 pub mod auth;
 pub mod config;
+pub mod hub;
 pub mod ratelimit;
+pub mod supervise;
