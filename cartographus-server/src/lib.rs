@@ -32,5 +32,6 @@
 pub mod auth;
 pub mod config;
 pub mod hub;
+pub mod metrics;
 pub mod ratelimit;
 pub mod supervise;
