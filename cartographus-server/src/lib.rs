@@ -31,6 +31,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod http;
 pub mod hub;
 pub mod metrics;
 pub mod ratelimit;

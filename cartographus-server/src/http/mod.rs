@@ -1,0 +1,98 @@
+//! The HTTP API (`/api/v1`), the live hub (`/ws`), `/metrics` and the UI, on axum. The
+//! router is built from an [`AppState`] so other programs can mount it in their own
+//! axum application.
+
+mod error;
+mod middleware;
+mod system;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use error::{ApiError, ErrorBody};
+pub use middleware::{authenticate, is_public, CSP, SESSION_COOKIE};
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::ratelimit::{Limits, RateLimiter};
+use crate::supervise::Health;
+
+/// Everything a request handler may need. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// Credentials and tokens.
+    pub auth: Arc<Authenticator>,
+    /// The live hub.
+    pub hub: Hub,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Task health.
+    pub health: Health,
+    /// Rate limits.
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// State for `config`, with fresh metrics, hub and health.
+    pub fn new(config: Config) -> Result<Self, crate::auth::AuthError> {
+        let auth = Authenticator::new(&config.auth)?;
+        Ok(Self {
+            config: Arc::new(config),
+            auth: Arc::new(auth),
+            hub: Hub::default(),
+            metrics: Arc::new(Metrics::new()),
+            health: Health::default(),
+            limiter: Arc::new(RateLimiter::new(Limits::default())),
+        })
+    }
+}
+
+/// The complete router: API, hub, metrics and UI, with every middleware applied.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(system::health))
+        .route("/health/ready", get(system::ready))
+        .route("/auth/login", post(system::login))
+        .route("/auth/logout", post(system::logout))
+        .route("/auth/me", get(system::me))
+        .route(
+            "/auth/tokens",
+            get(system::list_tokens).post(system::create_token),
+        )
+        .route(
+            "/auth/tokens/{id}",
+            axum::routing::delete(system::delete_token),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::track_metrics,
+        ))
+        .fallback(system::api_not_found);
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/metrics", get(system::metrics))
+        .route("/ws", get(system::websocket))
+        .fallback(system::ui)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::require_auth,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .with_state(state)
+}
