@@ -160,8 +160,9 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// A time `s` seconds into a minute (1,800,000,000 is a whole minute).
     fn at(s: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_800_000_000 - 1_800_000_000 % 60 + s, 0)
+        Utc.timestamp_opt(1_800_000_000 + s, 0)
             .unwrap()
     }
 
