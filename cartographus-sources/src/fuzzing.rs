@@ -11,9 +11,12 @@ use cartographus_core::ServerId;
 
 use crate::{emby, jellyfin, plex, tautulli};
 
+/// A target body.
+pub type Target = fn(&[u8]);
+
 /// Every target: its name (the `fuzz/fuzz_targets/<name>.rs` file and corpus folder)
 /// and its body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("plex_sessions", plex_sessions),
     ("plex_history", plex_history),
     ("plex_identity", plex_identity),

@@ -130,7 +130,7 @@ fn to_uint<T: TryFrom<u64>>(s: Scalar) -> Result<Option<T>, ()> {
 
 fn float_to_u64(x: f64) -> Option<u64> {
     // 2^64 as f64; anything at or above it does not fit.
-    if x.is_finite() && x >= 0.0 && x < 18_446_744_073_709_551_616.0 {
+    if (0.0..18_446_744_073_709_551_616.0).contains(&x) {
         Some(x.trunc() as u64)
     } else {
         None

@@ -303,7 +303,7 @@ pub(super) fn network_of(
 }
 
 /// The chosen version, part and streams of an item.
-fn selected<'a>(meta: &'a wire::Metadata) -> (Option<&'a wire::Media>, Option<&'a wire::Part>) {
+fn selected(meta: &wire::Metadata) -> (Option<&wire::Media>, Option<&wire::Part>) {
     let media = meta
         .media
         .iter()
