@@ -1,1 +1,227 @@
-fn main() {}
+//! Throughput of the detection engine: events per second through all rules with
+//! 10,000 users' windows in memory.
+//!
+//! `new_plays` feeds plays the engine has not seen (every rule runs); `updates` feeds
+//! progress updates of plays it knows (the cheap path most live traffic takes);
+//! `warm_up` feeds history (windows only, no rules).
+#![allow(missing_docs)]
+
+use std::time::{Duration as StdDuration, Instant};
+
+use cartographus_core::{
+    Account, ContentInfo, DeviceId, EventId, EventParts, ExternalUserId, GeoPoint, GeoSource,
+    Geolocation, MediaKey, MediaType, PlaybackEvent, ServerId, SessionKey, Source, Timing, UserId,
+};
+use cartographus_detect::{DetectConfig, Engine};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+const USERS: u64 = 10_000;
+const POOL: usize = 100_000;
+
+const CITIES: [(f64, f64, &str); 12] = [
+    (48.8566, 2.3522, "FR"),
+    (45.7640, 4.8357, "FR"),
+    (52.5200, 13.4050, "DE"),
+    (51.5074, -0.1278, "GB"),
+    (40.7128, -74.0060, "US"),
+    (34.0522, -118.2437, "US"),
+    (35.6762, 139.6503, "JP"),
+    (-33.8688, 151.2093, "AU"),
+    (19.4326, -99.1332, "MX"),
+    (-23.5505, -46.6333, "BR"),
+    (41.9028, 12.4964, "IT"),
+    (59.3293, 18.0686, "SE"),
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+}
+
+/// One day of plays: each user plays ten times from home on one of their devices;
+/// one in fifty plays comes from somewhere else (a traveller or a sharer).
+fn day(rng: &mut Rng, day: i64) -> Vec<PlaybackEvent> {
+    let server = ServerId::new("bench").unwrap();
+    let content = ContentInfo::new(MediaType::Episode, MediaKey::new("1").unwrap(), "Ep");
+    (0..POOL)
+        .map(|i| {
+            let u = (i as u64) % USERS;
+            let user = UserId::new(u + 1).unwrap();
+            let ext = ExternalUserId::new((u + 1).to_string()).unwrap();
+            let info = Account::new(ext, format!("user{u}")).to_user_info(user);
+            let minute = (i as i64 / USERS as i64) * 140 + rng.below(60) as i64;
+            let start = t0() + Duration::days(day) + Duration::minutes(minute);
+            let mut timing = Timing::started(start);
+            let stop = start + Duration::minutes(20 + rng.below(100) as i64);
+            timing.stopped_at = Some(stop);
+            timing.updated_at = stop;
+            let away = rng.below(50) == 0;
+            let home = (u % CITIES.len() as u64) as usize;
+            let city = if away {
+                rng.below(CITIES.len() as u64) as usize
+            } else {
+                home
+            };
+            let session = SessionKey::new(format!("{u}-{i}")).unwrap();
+            let mut parts = EventParts::new(
+                Source::Plex,
+                server.clone(),
+                session,
+                timing,
+                info,
+                content.clone(),
+            );
+            let ip = if away {
+                format!(
+                    "{}.{}.{}.{}",
+                    20 + rng.below(150),
+                    rng.below(256),
+                    rng.below(256),
+                    1 + rng.below(250)
+                )
+            } else {
+                format!(
+                    "{}.{}.{}.{}",
+                    20 + (u >> 16) % 150,
+                    (u >> 8) & 255,
+                    u & 255,
+                    7
+                )
+            };
+            parts.network.ip = Some(ip.parse().unwrap());
+            let device = format!("dev-{u}-{}", rng.below(3));
+            parts.device.device_id = Some(DeviceId::new(device).unwrap());
+            parts.device.product =
+                Some(["Plex Web", "Plex for Android", "Plex for Roku"][(u % 3) as usize].into());
+            parts.device.platform = Some(["Chrome", "Android", "Roku"][(u % 3) as usize].into());
+            let mut e = PlaybackEvent::assemble(parts);
+            let (lat, lon, cc) = CITIES[city];
+            let mut g = Geolocation::at(GeoPoint::new(lat, lon).unwrap(), GeoSource::Mmdb);
+            g.country_code = Some(cc.into());
+            g.accuracy_km = Some(20.0);
+            g.asn = Some(1_000 + (u % 40) as u32);
+            g.city = Some(format!("city{city}"));
+            e.geo = Some(g);
+            e
+        })
+        .collect()
+}
+
+/// An engine holding a day of history for 10,000 users.
+fn warmed(rng: &mut Rng) -> Engine {
+    let mut engine = Engine::new(DetectConfig::default());
+    let now = t0() + Duration::days(1);
+    for e in day(rng, 0) {
+        engine.handle_history(&e, now);
+    }
+    engine
+}
+
+/// Gives every event of the pool a fresh id and moves it `days` later.
+fn renew(pool: &mut [PlaybackEvent], pass: u64, days: i64) {
+    for (i, e) in pool.iter_mut().enumerate() {
+        let id = (u128::from(pass) << 64) | i as u128;
+        e.identity.event_id = EventId::from_uuid(uuid::Uuid::from_u128(id));
+        let shift = Duration::days(days);
+        e.timing.started_at += shift;
+        e.timing.updated_at += shift;
+        e.timing.stopped_at = e.timing.stopped_at.map(|s| s + shift);
+    }
+}
+
+/// Feeds events as the server would: alerts drained after each, the timeout handled
+/// every 10,000 events (about once a minute of a busy server's traffic).
+fn feed(engine: &mut Engine, pool: &[PlaybackEvent], now: DateTime<Utc>) -> StdDuration {
+    let start = Instant::now();
+    for (i, e) in pool.iter().enumerate() {
+        engine.handle_event(e, now);
+        while engine.poll_alert().is_some() {}
+        if i % 10_000 == 9_999 {
+            engine.handle_timeout(e.timing.updated_at);
+        }
+    }
+    start.elapsed()
+}
+
+fn bench(c: &mut Criterion) {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(1));
+
+    let mut engine = warmed(&mut rng);
+    let mut pool = day(&mut rng, 1);
+    let mut pass = 1u64;
+    group.bench_function("new_plays_10k_users", |b| {
+        b.iter_custom(|iters| {
+            let mut total = StdDuration::ZERO;
+            let mut left = iters as usize;
+            while left > 0 {
+                let n = left.min(pool.len());
+                pass += 1;
+                renew(&mut pool, pass, 1);
+                let now = pool[n - 1].timing.updated_at;
+                total += feed(&mut engine, &pool[..n], now);
+                left -= n;
+            }
+            total
+        })
+    });
+    eprintln!(
+        "engine after new_plays: {} users, {} plays in memory, {} alerts",
+        engine.users(),
+        engine.plays_in_memory(),
+        engine.stats().alerts()
+    );
+
+    group.bench_function("updates_10k_users", |b| {
+        let now = pool[pool.len() - 1].timing.updated_at;
+        b.iter_custom(|iters| {
+            let mut total = StdDuration::ZERO;
+            let mut left = iters as usize;
+            while left > 0 {
+                let n = left.min(pool.len());
+                total += feed(&mut engine, &pool[..n], now);
+                left -= n;
+            }
+            total
+        })
+    });
+
+    group.bench_function("warm_up_history", |b| {
+        b.iter_custom(|iters| {
+            let mut total = StdDuration::ZERO;
+            let mut left = iters as usize;
+            while left > 0 {
+                let n = left.min(pool.len());
+                pass += 1;
+                renew(&mut pool, pass, 1);
+                let now = pool[n - 1].timing.updated_at;
+                let start = Instant::now();
+                for e in &pool[..n] {
+                    engine.handle_history(e, now);
+                }
+                total += start.elapsed();
+                left -= n;
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

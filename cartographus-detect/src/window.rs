@@ -6,7 +6,7 @@
 //! Times are kept as milliseconds since the Unix epoch (`Ms`): they are compared on
 //! every event, and an `i64` is smaller and faster than a `DateTime`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
 use cartographus_core::{EventId, GeoPoint, IpClass, NetworkId, UserId};
@@ -106,8 +106,9 @@ impl Play {
 /// Everything the engine remembers about one user.
 #[derive(Debug, Clone)]
 pub(crate) struct UserState {
-    /// Recent plays, sorted by start time.
-    pub(crate) plays: Vec<Play>,
+    /// Recent plays, sorted by start time (a deque: new plays arrive at the back, old
+    /// ones leave at the front).
+    pub(crate) plays: VecDeque<Play>,
     /// When each rule last alerted for this user (playback time), `None` if never.
     pub(crate) last_alert: [Option<Ms>; RuleKind::COUNT],
     /// Devices this user has played on (interned), oldest first, bounded.
@@ -137,7 +138,7 @@ pub(crate) enum Change {
 impl UserState {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            plays: Vec::with_capacity(capacity.min(8)),
+            plays: VecDeque::with_capacity(capacity.min(8)),
             last_alert: [None; RuleKind::COUNT],
             known_devices: Vec::new(),
             known_countries: Vec::new(),
@@ -145,11 +146,45 @@ impl UserState {
         }
     }
 
+    /// The fast path for a known play whose address did not change: moves its times
+    /// forward and returns true. Returns false when the play is unknown or moved.
+    pub(crate) fn touch(
+        &mut self,
+        event: EventId,
+        started: Ms,
+        ip: Option<IpAddr>,
+        updated: Ms,
+        stopped: Ms,
+    ) -> bool {
+        let Some(i) = self.find(event, started) else {
+            return false;
+        };
+        let slot = &mut self.plays[i];
+        if ip.is_some() && ip != slot.ip {
+            return false;
+        }
+        slot.updated = slot.updated.max(updated);
+        if stopped != OPEN {
+            slot.stopped = stopped.max(slot.started);
+        }
+        true
+    }
+
+    /// The position of a play. An event's id is derived from its start time, so only
+    /// the plays that started at the same moment are compared (a binary search in the
+    /// sorted window, not a scan).
+    fn find(&self, event: EventId, started: Ms) -> Option<usize> {
+        let from = self.plays.partition_point(|p| p.started < started);
+        (from..self.plays.len())
+            .take_while(|&i| self.plays[i].started == started)
+            .find(|&i| self.plays[i].event == event)
+    }
+
     /// Adds a play or updates the one with the same event id. Keeps at most `max`
     /// plays: stopped plays that ended more than `keep` before the newest start are
     /// dropped first, then the oldest stopped play, then the oldest play.
     pub(crate) fn upsert(&mut self, play: Play, max: usize, keep: Ms) -> (Change, Play) {
-        if let Some(i) = self.plays.iter().rposition(|p| p.event == play.event) {
+        if let Some(i) = self.find(play.event, play.started) {
             let old = self.plays[i];
             let slot = &mut self.plays[i];
             slot.updated = slot.updated.max(play.updated);
@@ -187,9 +222,9 @@ impl UserState {
     }
 
     fn evict(&mut self, max: usize, keep: Ms) {
-        let newest = self.plays.last().map_or(i64::MIN, |p| p.started);
+        let newest = self.plays.back().map_or(i64::MIN, |p| p.started);
         let horizon = newest.saturating_sub(keep);
-        if self.plays.len() > max || self.plays.first().is_some_and(|p| p.stopped < horizon) {
+        if self.plays.len() > max || self.plays.front().is_some_and(|p| p.stopped < horizon) {
             self.plays
                 .retain(|p| p.stopped == OPEN || p.stopped >= horizon);
         }

@@ -36,8 +36,8 @@ impl Engine {
             })
         });
         let sc = &self.config.rules.suspicious_client;
-        let mut client = |name: Option<&String>| match name.map(|s| s.trim()) {
-            Some(s) if !s.is_empty() => t.clients.intern(s, || (s.into(), sc.classify(s))),
+        let mut client = |name: Option<&String>| match name {
+            Some(s) if !s.is_empty() => t.clients.intern(s, || (s.as_str().into(), sc.classify(s))),
             _ => NONE,
         };
         let names = ClientNames {
@@ -76,7 +76,7 @@ impl Engine {
                 .as_deref()
                 .and_then(|c| CountryCode::new(c).ok());
             play.asn = geo.asn;
-            play.city = match geo.city.as_deref().map(str::trim) {
+            play.city = match geo.city.as_deref() {
                 Some(c) if !c.is_empty() => t.cities.intern(c, || c.into()),
                 _ => NONE,
             };
@@ -116,6 +116,16 @@ impl Engine {
 
     /// The pipeline of one event. `live` is false for warm-up history.
     pub(super) fn ingest(&mut self, ev: &PlaybackEvent, now: DateTime<Utc>, live: bool) {
+        // Fast path: progress, pauses and stops of a known play that did not move.
+        if let Some(state) = self.users.get_mut(&ev.user.user_id) {
+            let ip = ev.network.geo_ip().map(canonical);
+            let started = ms(ev.timing.started_at);
+            let updated = ms(ev.timing.updated_at);
+            let stopped = ev.timing.stopped_at.map_or(OPEN, ms);
+            if state.touch(ev.event_id(), started, ip, updated, stopped) {
+                return;
+            }
+        }
         let (play, mut names) = self.play_of(ev);
         let e = &self.config.engine;
         let (max, keep) = (e.window_plays, e.window.num_milliseconds());
@@ -149,10 +159,11 @@ impl Engine {
         shared_device::observe(&r.shared_device, &mut self.tables, &play, t);
 
         // Phase 2: the rules, for live and recent events only.
-        let mut hits: [Option<Hit>; RuleKind::COUNT] = Default::default();
-        if self.may_alert(&play, t, now, live) {
-            hits = self.check(&play, change, names, t, assume);
-        }
+        // Hits are rare: the vector allocates only when a rule fires.
+        let hits = match self.may_alert(&play, t, now, live) {
+            true => self.check(&play, change, names, t, assume),
+            false => Vec::new(),
+        };
 
         // Phase 3: what the user is now known for, then the alerts.
         if let Some(state) = self.users.get_mut(&play.user) {
@@ -162,7 +173,7 @@ impl Engine {
             }
             new_country::observe(state, &play);
         }
-        for hit in hits.into_iter().flatten() {
+        for hit in hits {
             self.emit(hit, ev, &play, t, now);
         }
     }
@@ -190,8 +201,8 @@ impl Engine {
         names: ClientNames,
         t: Ms,
         assume: Ms,
-    ) -> [Option<Hit>; RuleKind::COUNT] {
-        let mut hits: [Option<Hit>; RuleKind::COUNT] = Default::default();
+    ) -> Vec<Hit> {
+        let mut hits = Vec::new();
         let Some(state) = self.users.get(&play.user) else {
             return hits;
         };
@@ -246,7 +257,7 @@ impl Engine {
                 }
                 _ => None,
             };
-            hits[rule.index()] = hit;
+            hits.extend(hit);
         }
         hits
     }
