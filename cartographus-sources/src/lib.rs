@@ -66,6 +66,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod backoff;
 mod error;
 mod json;
 mod loose;
@@ -76,12 +77,15 @@ mod server;
 mod units;
 mod webhook;
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod emby;
 pub mod fuzzing;
 pub mod jellyfin;
 pub mod plex;
 pub mod tautulli;
 
+pub use backoff::{Backoff, BreakerState, CircuitBreaker};
 pub use error::{DecodeError, JsonPath, MultipartError};
 pub use remote::{RemoteSession, RemoteSessionId};
 pub use server::{ServerIdentity, ServerUser};
