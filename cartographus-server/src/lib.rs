@@ -34,5 +34,6 @@ pub mod config;
 pub mod http;
 pub mod hub;
 pub mod metrics;
+pub mod notify;
 pub mod ratelimit;
 pub mod supervise;

@@ -162,8 +162,7 @@ mod tests {
 
     /// A time `s` seconds into a minute (1,800,000,000 is a whole minute).
     fn at(s: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_800_000_000 + s, 0)
-            .unwrap()
+        Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
     }
 
     #[test]
