@@ -5,6 +5,7 @@
 mod error;
 mod middleware;
 mod system;
+mod ui;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use axum::Router;
 
 pub use error::{ApiError, ErrorBody};
 pub use middleware::{authenticate, is_public, CSP, SESSION_COOKIE};
+pub use ui::is_built as ui_is_built;
 
 use crate::auth::Authenticator;
 use crate::config::Config;
@@ -80,7 +82,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/metrics", get(system::metrics))
         .route("/ws", get(system::websocket))
-        .fallback(system::ui)
+        .fallback(ui::serve)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

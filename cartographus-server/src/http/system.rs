@@ -4,7 +4,7 @@
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
 use serde::Deserialize;
@@ -220,15 +220,4 @@ async fn serve_socket(state: AppState, mut socket: WebSocket) {
             }
         }
     }
-}
-
-/// Everything outside the API: the UI (until the bundle is built, a page that says how).
-pub(super) async fn ui() -> Response {
-    Html(concat!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Cartographus</title></head>",
-        "<body><h1>Cartographus</h1><p>The API is running under <code>/api/v1</code>. ",
-        "The web UI is not built: run <code>npm ci &amp;&amp; npm run build</code> in ",
-        "<code>web/</code> and rebuild the server.</p></body></html>"
-    ))
-    .into_response()
 }
