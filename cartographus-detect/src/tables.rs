@@ -50,6 +50,12 @@ pub(crate) struct DeviceState {
     pub(crate) sightings: Vec<(Ms, NetworkKey)>,
     /// The platform last reported (an index into `Tables::clients`), or [`NONE`].
     pub(crate) platform: u32,
+    /// The product last reported (an index into `Tables::clients`), or [`NONE`]: a
+    /// cache that spares a hash lookup when it has not changed.
+    pub(crate) product: u32,
+    /// The city of the device's last play (an index into `Tables::cities`), or
+    /// [`NONE`]: the same kind of cache.
+    pub(crate) city: u32,
     pub(crate) accounts: Accounts,
 }
 
@@ -63,6 +69,8 @@ pub(crate) struct Tables {
     /// they match, or [`NONE`]. A device's platform is an index here too.
     pub(crate) clients: Interner<(Box<str>, u32)>,
     pub(crate) networks: Map<NetworkId, Accounts>,
+    /// The server of the last event (most deployments have one or a few).
+    pub(crate) last_server: u32,
 }
 
 impl Tables {
@@ -73,6 +81,7 @@ impl Tables {
             cities: Interner::new(hasher.clone()),
             clients: Interner::new(hasher.clone()),
             networks: Map::with_hasher(hasher.clone()),
+            last_server: NONE,
         }
     }
 
@@ -85,6 +94,42 @@ impl Tables {
 
     pub(crate) fn device_id(&self, i: u32) -> Option<DeviceId> {
         self.device(i).map(|d| d.id.clone())
+    }
+
+    /// The index of a client name, reusing `cached` when it names the same text.
+    pub(crate) fn client(
+        &mut self,
+        name: &str,
+        cached: u32,
+        classify: impl FnOnce(&str) -> u32,
+    ) -> u32 {
+        if name.is_empty() {
+            return NONE;
+        }
+        if self.clients.get(cached).is_some_and(|(c, _)| **c == *name) {
+            return cached;
+        }
+        self.clients.intern(name, || (name.into(), classify(name)))
+    }
+
+    /// The index of a city, reusing `cached` when it names the same city.
+    pub(crate) fn city(&mut self, name: &str, cached: u32) -> u32 {
+        if name.is_empty() {
+            return NONE;
+        }
+        if self.cities.get(cached).is_some_and(|c| **c == *name) {
+            return cached;
+        }
+        self.cities.intern(name, || name.into())
+    }
+
+    /// The index of a server, reusing the last one when it is the same.
+    pub(crate) fn server(&mut self, id: &ServerId) -> u32 {
+        if self.servers.get(self.last_server) == Some(id) {
+            return self.last_server;
+        }
+        self.last_server = self.servers.intern(id.as_str(), || id.clone());
+        self.last_server
     }
 
     pub(crate) fn platform(&self, i: u32) -> Option<&str> {

@@ -224,9 +224,14 @@ impl UserState {
     fn evict(&mut self, max: usize, keep: Ms) {
         let newest = self.plays.back().map_or(i64::MIN, |p| p.started);
         let horizon = newest.saturating_sub(keep);
-        if self.plays.len() > max || self.plays.front().is_some_and(|p| p.stopped < horizon) {
-            self.plays
-                .retain(|p| p.stopped == OPEN || p.stopped >= horizon);
+        // Sorted by start, so the plays that ended long ago are mostly at the front:
+        // popping them is O(1). Stragglers deeper in go at the next prune.
+        while self
+            .plays
+            .front()
+            .is_some_and(|p| p.stopped != OPEN && p.stopped < horizon)
+        {
+            self.plays.pop_front();
         }
         while self.plays.len() > max.max(1) {
             let victim = self

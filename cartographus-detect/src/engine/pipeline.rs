@@ -25,24 +25,26 @@ impl Engine {
         let updated = ms(ev.timing.updated_at).max(started);
         let stopped = ev.timing.stopped_at.map_or(OPEN, |s| ms(s).max(started));
         let t = &mut self.tables;
-        let server_id = &ev.identity.server_id;
-        let server = t.servers.intern(server_id.as_str(), || server_id.clone());
+        let server = t.server(&ev.identity.server_id);
         let device = ev.device.device_id.as_ref().map_or(NONE, |d| {
             t.devices.intern(d.as_str(), || DeviceState {
                 id: d.clone(),
                 sightings: Vec::new(),
                 platform: NONE,
+                product: NONE,
+                city: NONE,
                 accounts: Accounts::default(),
             })
         });
+        let (cached_product, cached_platform, cached_city) = t
+            .device(device)
+            .map_or((NONE, NONE, NONE), |d| (d.product, d.platform, d.city));
         let sc = &self.config.rules.suspicious_client;
-        let mut client = |name: Option<&String>| match name {
-            Some(s) if !s.is_empty() => t.clients.intern(s, || (s.as_str().into(), sc.classify(s))),
-            _ => NONE,
-        };
+        let product = ev.device.product.as_deref().unwrap_or("");
+        let platform = ev.device.platform.as_deref().unwrap_or("");
         let names = ClientNames {
-            product: client(ev.device.product.as_ref()),
-            platform: client(ev.device.platform.as_ref()),
+            product: t.client(product, cached_product, |s| sc.classify(s)),
+            platform: t.client(platform, cached_platform, |s| sc.classify(s)),
             previous_platform: NONE,
         };
         let ip = ev.network.geo_ip().map(canonical);
@@ -76,10 +78,7 @@ impl Engine {
                 .as_deref()
                 .and_then(|c| CountryCode::new(c).ok());
             play.asn = geo.asn;
-            play.city = match geo.city.as_deref() {
-                Some(c) if !c.is_empty() => t.cities.intern(c, || c.into()),
-                _ => NONE,
-            };
+            play.city = t.city(geo.city.as_deref().unwrap_or(""), cached_city);
         }
         play.trusted = self.is_trusted(&play);
         (play, names)
@@ -147,6 +146,10 @@ impl Engine {
         // Phase 1: shared tables, whatever happens next.
         let r = &self.config.rules;
         if let Some(dev) = self.tables.devices.get_mut(play.device) {
+            dev.product = names.product;
+            if play.city != NONE {
+                dev.city = play.city;
+            }
             if let Some(key) = r.device_velocity.key_of(&play) {
                 let window = r.device_velocity.window.num_milliseconds();
                 device_velocity::observe(dev, t, key, window);
