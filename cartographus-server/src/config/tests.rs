@@ -188,3 +188,19 @@ fn every_env_var_is_listed() {
         );
     }
 }
+
+#[test]
+fn configuration_docs_list_every_variable() {
+    let docs = include_str!("../../../docs/CONFIGURATION.md");
+    let example = include_str!("../../../.env.example");
+    for (name, _, _) in ENV_VARS {
+        assert!(
+            docs.contains(&format!("`{name}`")),
+            "{name} missing from docs/CONFIGURATION.md"
+        );
+        assert!(
+            example.contains(&format!("# {name}=")),
+            "{name} missing from .env.example"
+        );
+    }
+}
