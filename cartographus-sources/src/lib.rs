@@ -63,6 +63,10 @@
 //! ## Crate features
 //! None by default: the decoders need only `serde`, `serde_json` and `chrono`, and
 //! pull in no async runtime, HTTP or TLS stack.
+//! - `client`: live clients for every platform (`reqwest` with rustls, `tokio`,
+//!   `tokio-tungstenite`) and the `client::Watch` stream of one server.
+//! - `fake`: in-process fake Plex, Jellyfin and Emby servers (`axum`) on
+//!   `127.0.0.1:0`, with scripted sessions and fault injection.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -80,6 +84,8 @@ mod webhook;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod emby;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod fuzzing;
 pub mod jellyfin;
 pub mod plex;

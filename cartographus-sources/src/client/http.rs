@@ -30,7 +30,9 @@ impl Http {
     ) -> Result<Self, ClientError> {
         let mut map = HeaderMap::new();
         for (k, v) in headers {
-            let value = HeaderValue::from_str(v).map_err(|e| ClientError::Tls(Box::new(e)))?;
+            let mut value = HeaderValue::from_str(v).map_err(|e| ClientError::Tls(Box::new(e)))?;
+            // Keeps tokens out of `Debug` output.
+            value.set_sensitive(true);
             map.insert(HeaderName::from_static(k), value);
         }
         let mut b = reqwest::Client::builder()
