@@ -87,7 +87,7 @@ struct Row {
 #[derive(Debug, Default)]
 struct Audit {
     findings: Vec<Output>,
-    skipped: Vec<(u64, RowError)>,
+    skipped: Skipped,
     plays: usize,
 }
 
@@ -196,8 +196,11 @@ fn row(line: u64, rec: &csv::StringRecord, cols: &HashMap<String, usize>) -> Res
     })
 }
 
+/// Rows skipped, with their line numbers.
+type Skipped = Vec<(u64, RowError)>;
+
 /// Reads every row; malformed rows are returned with their line numbers.
-fn parse(bytes: &[u8]) -> anyhow::Result<(Vec<Row>, Vec<(u64, RowError)>)> {
+fn parse(bytes: &[u8]) -> anyhow::Result<(Vec<Row>, Skipped)> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)

@@ -183,11 +183,14 @@ fn bench(c: &mut Criterion) {
             total
         })
     });
+    let st = engine.stats();
     eprintln!(
-        "engine after new_plays: {} users, {} plays in memory, {} alerts",
+        "engine after new_plays: {} users, {} plays in memory, {} live events, {} alerts, {} suppressed by cooldown",
         engine.users(),
         engine.plays_in_memory(),
-        engine.stats().alerts()
+        st.events,
+        st.alerts(),
+        st.suppressed_by_cooldown
     );
 
     group.bench_function("updates_10k_users", |b| {
