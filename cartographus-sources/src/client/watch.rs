@@ -35,7 +35,7 @@ pub enum SourceEvent {
     /// Every session playing now: a snapshot for the tracker.
     Snapshot(Vec<RemoteSession>),
     /// One pushed change.
-    Notification(SessionNotification),
+    Notification(Box<SessionNotification>),
     /// The server answered again (after the start or a failure); `websocket` says
     /// whether pushes arrive or the loop polls.
     Connected {
@@ -329,7 +329,7 @@ async fn plex_frame(
     }
     out.extend(
         list.iter()
-            .map(|p| SourceEvent::Notification(p.notification())),
+            .map(|p| SourceEvent::Notification(Box::new(p.notification()))),
     );
     out
 }

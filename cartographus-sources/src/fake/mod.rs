@@ -110,7 +110,11 @@ impl Shared {
     }
 
     /// Counts the request, applies a pending fault, checks the token.
-    fn gate(&self, headers: &HeaderMap, query: &HashMap<String, String>) -> Result<(), Response> {
+    fn gate(
+        &self,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+    ) -> Result<(), Box<Response>> {
         let fault = {
             let mut inner = self.lock();
             inner.requests += 1;
@@ -124,12 +128,14 @@ impl Shared {
                     resp.headers_mut().insert("retry-after", v);
                 }
             }
-            return Err(resp);
+            return Err(Box::new(resp));
         }
         if self.authorised(headers, query) {
             Ok(())
         } else {
-            Err((StatusCode::UNAUTHORIZED, "unauthorized").into_response())
+            Err(Box::new(
+                (StatusCode::UNAUTHORIZED, "unauthorized").into_response(),
+            ))
         }
     }
 
@@ -283,7 +289,7 @@ async fn plex_identity(State(s): S) -> Response {
 
 async fn plex_sessions(State(s): S, headers: HeaderMap, Query(q): Q) -> Response {
     if let Err(r) = s.gate(&headers, &q) {
-        return r;
+        return *r;
     }
     let sessions = s.lock().sessions.clone();
     json(render::plex_sessions(&sessions))
@@ -291,7 +297,7 @@ async fn plex_sessions(State(s): S, headers: HeaderMap, Query(q): Q) -> Response
 
 async fn plex_terminate(State(s): S, headers: HeaderMap, Query(q): Q) -> Response {
     if let Err(r) = s.gate(&headers, &q) {
-        return r;
+        return *r;
     }
     let Some(id) = q.get("sessionId").cloned() else {
         return (StatusCode::FORBIDDEN, "sessionId is empty").into_response();
@@ -313,7 +319,7 @@ async fn plex_fallback(State(s): S, headers: HeaderMap, Query(q): Q, req: Reques
         return StatusCode::NOT_FOUND.into_response();
     }
     if let Err(r) = s.gate(&headers, &q) {
-        return r;
+        return *r;
     }
     let (mut parts, _) = req.into_parts();
     match <WebSocketUpgrade as axum::extract::FromRequestParts<()>>::from_request_parts(
@@ -358,14 +364,14 @@ async fn plex_socket(mut socket: WebSocket, s: Arc<Shared>) {
 
 async fn mb_info(State(s): S, headers: HeaderMap, Query(q): Q) -> Response {
     if let Err(r) = s.gate(&headers, &q) {
-        return r;
+        return *r;
     }
     json(render::mb_system_info(s.platform, &s.server_id))
 }
 
 async fn mb_sessions(State(s): S, headers: HeaderMap, Query(q): Q) -> Response {
     if let Err(r) = s.gate(&headers, &q) {
-        return r;
+        return *r;
     }
     let sessions = s.lock().sessions.clone();
     json(render::mb_sessions(&sessions).to_string())
@@ -373,7 +379,7 @@ async fn mb_sessions(State(s): S, headers: HeaderMap, Query(q): Q) -> Response {
 
 async fn mb_users(State(s): S, headers: HeaderMap, Query(q): Q) -> Response {
     if let Err(r) = s.gate(&headers, &q) {
-        return r;
+        return *r;
     }
     let sessions = s.lock().sessions.clone();
     json(render::mb_users(&sessions))
@@ -387,7 +393,7 @@ async fn mb_message(
     body: String,
 ) -> Response {
     if let Err(r) = s.gate(&headers, &q) {
-        return r;
+        return *r;
     }
     let text = serde_json::from_str::<serde_json::Value>(&body)
         .ok()
@@ -399,7 +405,7 @@ async fn mb_message(
 
 async fn mb_stop(State(s): S, headers: HeaderMap, Query(q): Q, Path(id): Path<String>) -> Response {
     if let Err(r) = s.gate(&headers, &q) {
-        return r;
+        return *r;
     }
     let mut inner = s.lock();
     inner.sessions.retain(|x| x.id != id);
@@ -411,7 +417,7 @@ async fn mb_stop(State(s): S, headers: HeaderMap, Query(q): Q, Path(id): Path<St
 
 async fn mb_socket(State(s): S, headers: HeaderMap, Query(q): Q, ws: WebSocketUpgrade) -> Response {
     if let Err(r) = s.gate(&headers, &q) {
-        return r;
+        return *r;
     }
     ws.on_upgrade(move |socket| mb_socket_loop(socket, s))
         .into_response()
