@@ -144,6 +144,20 @@ fn vpn_switch_on_the_same_device() {
     );
     w.assert_quiet();
 
+    // What keeps it quiet is the same-device rule: without it the hop is travel.
+    let mut raw = RawDetectConfig::default();
+    raw.rules.impossible_travel.ignore_same_device = false;
+    let mut strict = World::with(raw);
+    strict.feed(&play(1, "laptop", home).in_(PARIS).asn(3215).until(20.0));
+    strict.feed(
+        &play(1, "laptop", exit)
+            .in_(NEW_YORK)
+            .asn(39351)
+            .at(25.0)
+            .until(50.0),
+    );
+    assert_eq!(strict.rules(), [RuleKind::ImpossibleTravel]);
+
     // A user with a long history: the VPN's new country is worth an info note, but
     // nothing that costs trust or stops a stream.
     let mut w = World::new();
