@@ -77,6 +77,7 @@ mod config;
 mod engine;
 mod finding;
 mod ids;
+mod inline;
 mod rules;
 mod tables;
 mod trust;

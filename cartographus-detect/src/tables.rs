@@ -6,18 +6,28 @@
 use cartographus_core::{DeviceId, NetworkId, ServerId, UserId};
 
 use crate::finding::{Place, PlayRef};
+use crate::inline::InlineVec;
 use crate::rules::device_velocity::NetworkKey;
 use crate::window::{time, Hasher, Interner, Map, Ms, Play, NONE, OPEN};
 
 /// The most sightings remembered per device.
-pub(crate) const MAX_SIGHTINGS: usize = 16;
+pub(crate) const MAX_SIGHTINGS: usize = 8;
 /// The most accounts remembered per device or network.
 pub(crate) const MAX_ACCOUNTS: usize = 16;
 
 /// Accounts seen on a device or network, with the last playback time of each.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Accounts {
-    pub(crate) seen: Vec<(UserId, Ms)>,
+    pub(crate) seen: InlineVec<(UserId, Ms), MAX_ACCOUNTS>,
+}
+
+impl Accounts {
+    /// An empty list (`filler` only fills unused slots).
+    pub(crate) fn new(filler: UserId) -> Self {
+        Self {
+            seen: InlineVec::new((filler, 0)),
+        }
+    }
 }
 
 impl Accounts {
@@ -46,8 +56,8 @@ impl Accounts {
 #[derive(Debug, Clone)]
 pub(crate) struct DeviceState {
     pub(crate) id: DeviceId,
-    /// Recent (time, network) sightings, oldest first.
-    pub(crate) sightings: Vec<(Ms, NetworkKey)>,
+    /// Recent (time, network) sightings.
+    pub(crate) sightings: InlineVec<(Ms, NetworkKey), MAX_SIGHTINGS>,
     /// The platform last reported (an index into `Tables::clients`), or [`NONE`].
     pub(crate) platform: u32,
     /// The product last reported (an index into `Tables::clients`), or [`NONE`]: a
@@ -189,15 +199,15 @@ mod tests {
 
     #[test]
     fn accounts_forget_and_stay_bounded() {
-        let mut a = Accounts::default();
+        let mut a = Accounts::new(UserId::new(1).unwrap());
         let u = |n| UserId::new(n).unwrap();
         a.note(u(1), 10, 0);
         a.note(u(1), 5, 0);
-        assert_eq!(a.seen, vec![(u(1), 10)]);
+        assert_eq!(&*a.seen, &[(u(1), 10)]);
         a.note(u(2), 100, 50);
         assert_eq!(
-            a.seen,
-            vec![(u(2), 100)],
+            &*a.seen,
+            &[(u(2), 100)],
             "user 1 was last seen before the horizon"
         );
         for n in 10..40 {

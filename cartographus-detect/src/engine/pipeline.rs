@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::finding::{Action, Alert, Finding};
 use crate::ids::{AlertId, CountryCode};
+use crate::inline::InlineVec;
+use crate::rules::device_velocity::NetworkKey;
 use crate::rules::suspicious_client::ClientNames;
 use crate::rules::{
     concurrent_streams, device_velocity, geo_restriction, impossible_travel, new_country,
@@ -29,11 +31,11 @@ impl Engine {
         let device = ev.device.device_id.as_ref().map_or(NONE, |d| {
             t.devices.intern(d.as_str(), || DeviceState {
                 id: d.clone(),
-                sightings: Vec::new(),
+                sightings: InlineVec::new((0, NetworkKey::Local)),
                 platform: NONE,
                 product: NONE,
                 city: NONE,
-                accounts: Accounts::default(),
+                accounts: Accounts::new(ev.user.user_id),
             })
         });
         let (cached_product, cached_platform, cached_city) = t

@@ -17,7 +17,7 @@ use cartographus_core::{DeviceId, IpClass, NetworkId};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{positive_seconds, seconds_of, ConfigError};
+use crate::config::{in_range, positive_seconds, seconds_of, ConfigError};
 use crate::finding::Evidence;
 use crate::rules::{human_duration, raw_rule_config, Common, Hit, RuleKind, Severity};
 use crate::tables::{DeviceState, MAX_SIGHTINGS};
@@ -58,7 +58,13 @@ impl RawDeviceVelocityConfig {
         }
         Ok(DeviceVelocityConfig {
             common: self.common()?,
-            max_networks: self.max_networks.min(MAX_SIGHTINGS as u32 - 1),
+            max_networks: in_range(
+                s,
+                "max_networks",
+                f64::from(self.max_networks),
+                1.0,
+                (MAX_SIGHTINGS - 1) as f64,
+            )? as u32,
             window: positive_seconds(s, "window_s", self.window_s)?,
             group_by_asn: self.group_by_asn,
         })
@@ -131,17 +137,22 @@ impl DeviceVelocity {
 
 /// Records that the device was seen on `key` at `t`.
 pub(crate) fn observe(dev: &mut DeviceState, t: Ms, key: NetworkKey, window: Ms) {
-    match dev.sightings.iter_mut().find(|(_, k)| *k == key) {
-        Some(s) => s.0 = s.0.max(t),
-        None => dev.sightings.push((t, key)),
-    }
-    let newest = dev.sightings.iter().map(|s| s.0).max().unwrap_or(t);
-    dev.sightings
-        .retain(|s| s.0 >= newest.saturating_sub(window));
-    if dev.sightings.len() > MAX_SIGHTINGS {
-        if let Some(i) = (0..dev.sightings.len()).min_by_key(|&i| dev.sightings[i].0) {
-            dev.sightings.remove(i);
+    let s = &mut dev.sightings;
+    match s.iter_mut().find(|(_, k)| *k == key) {
+        Some(x) => x.0 = x.0.max(t),
+        None => {
+            if s.len() >= MAX_SIGHTINGS {
+                if let Some(i) = (0..s.len()).min_by_key(|&i| s[i].0) {
+                    s.remove(i);
+                }
+            }
+            s.push((t, key));
         }
+    }
+    let newest = s.iter().map(|x| x.0).max().unwrap_or(t);
+    let cutoff = newest.saturating_sub(window);
+    if s.iter().any(|x| x.0 < cutoff) {
+        s.retain(|x| x.0 >= cutoff);
     }
 }
 

@@ -210,7 +210,7 @@ pub(crate) fn observe(cfg: &SharedDeviceConfig, tables: &mut Tables, play: &Play
             tables
                 .networks
                 .entry(net)
-                .or_default()
+                .or_insert_with(|| Accounts::new(play.user))
                 .note(play.user, t, horizon);
         }
     }
