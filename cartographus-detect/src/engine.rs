@@ -265,7 +265,10 @@ impl Engine {
     }
 
     /// Trusts a network for one user (`Some`) or for everyone (`None`): its plays are
-    /// ignored by the location and network rules (a family member's home).
+    /// ignored by the location and network rules (a family member's home). Networks
+    /// trusted for everyone are part of the configuration (`trusted_networks`): they
+    /// show in [`DetectConfig::to_raw`] and a later [`Engine::set_config`] replaces
+    /// them. Per-user networks are kept across config changes; the server persists both.
     pub fn trust_network(&mut self, user: Option<UserId>, network: NetworkId) {
         match user {
             Some(u) => {
@@ -314,7 +317,11 @@ impl Engine {
 
     /// The scores of every user with a trust record, by user id.
     pub fn trust_scores(&self, now: DateTime<Utc>) -> Vec<TrustScore> {
-        self.trust.scores(now)
+        let mut scores = self.trust.scores(now);
+        for s in &mut scores {
+            s.exempt = self.is_exempt(s.user);
+        }
+        scores
     }
 
     /// The recent ledger of a user's trust, oldest first.

@@ -146,7 +146,8 @@ pub enum ActionKind {
     /// Only notify.
     #[default]
     Notify,
-    /// Terminate the stream that triggered the finding, with a message to the viewer.
+    /// Terminate the stream that triggered the finding, with a message to the viewer
+    /// (only if that play is still going on: a finding about a stopped play notifies).
     Terminate,
     /// Terminate it only if the user is restricted (trust below the threshold) once the
     /// finding's penalty is applied.
