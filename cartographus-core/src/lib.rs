@@ -53,6 +53,7 @@
 mod correlation;
 mod dedup;
 mod event;
+pub mod fuzzing;
 mod geo;
 mod identity;
 mod ids;
