@@ -16,9 +16,12 @@ use crate::kinds::{MediaType, PlaybackState, Source};
 use crate::snapshot::{SessionNotification, SessionSnapshot};
 use crate::tracker::{SessionTracker, SessionUpdate, TrackerConfig};
 
+/// A fuzz target body.
+pub type Target = fn(&[u8]);
+
 /// Every target: its name (the `fuzz/fuzz_targets/<name>.rs` file and the
 /// `fuzz/corpus/<name>/` folder) and its body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("core_correlation_key", correlation_key),
     ("core_dedup_model", dedup_model),
     ("core_session_tracker", session_tracker),
@@ -133,13 +136,13 @@ pub fn session_tracker(data: &[u8]) {
             SessionKey::new(format!("k{}", b[0] % 5)).unwrap_or_else(|_| unreachable!()),
             state(b[1]),
         );
-        if b[2] % 17 != 0 {
+        if !b[2].is_multiple_of(17) {
             s.user = Some(Account::new(
                 ExternalUserId::new(format!("u{}", b[2] % 3)).unwrap_or_else(|_| unreachable!()),
                 "u",
             ));
         }
-        if b[3] % 19 != 0 {
+        if !b[3].is_multiple_of(19) {
             s.content = Some(ContentInfo::new(
                 MediaType::Episode,
                 MediaKey::new(format!("m{}", b[3] % 3)).unwrap_or_else(|_| unreachable!()),
@@ -180,7 +183,7 @@ pub fn session_tracker(data: &[u8]) {
                 let s = snapshot(cmd);
                 let mut n = SessionNotification::new(s.session_key.clone(), s.state);
                 n.view_offset_ms = s.view_offset_ms;
-                if cmd[3] % 2 == 0 {
+                if cmd[3].is_multiple_of(2) {
                     n.snapshot = Some(s);
                 }
                 let _ = tr.handle_notification(&n, epoch(now));
