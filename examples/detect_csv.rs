@@ -210,7 +210,12 @@ fn parse(bytes: &[u8]) -> anyhow::Result<(Vec<Row>, Skipped)> {
         .context("reading the header row")?
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
+        .map(|(i, h)| {
+            (
+                h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase(),
+                i,
+            )
+        })
         .collect();
     for name in REQUIRED {
         if !cols.contains_key(name) {
@@ -450,5 +455,9 @@ x,2025-05-03T20:00:00Z,dave,,\"[2a02:8071::1]:32400\",,52.52,13.405,DE,,
         assert!(e.to_string().contains("\"ip\""), "{e}");
         let a = audit(b"user,ip,started_at\n", RawDetectConfig::default()).unwrap();
         assert_eq!((a.plays, a.findings.len()), (0, 0));
+        // A byte-order mark and CRLF line ends, as spreadsheets write them.
+        let csv = "\u{feff}User,IP,Started_At\r\nalice,81.2.69.160,2025-01-01T00:00:00Z\r\n";
+        let a = audit(csv.as_bytes(), RawDetectConfig::default()).unwrap();
+        assert_eq!((a.plays, a.skipped.len()), (1, 0));
     }
 }
