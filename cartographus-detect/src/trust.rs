@@ -230,6 +230,8 @@ struct Account {
 pub(crate) struct TrustBook {
     config: TrustConfig,
     accounts: Map<UserId, Account>,
+    /// How many accounts are exempt: when none are, no lookup is needed per event.
+    exempt: usize,
 }
 
 impl TrustBook {
@@ -237,6 +239,7 @@ impl TrustBook {
         Self {
             config,
             accounts: Map::with_hasher(hasher),
+            exempt: 0,
         }
     }
 
@@ -265,7 +268,18 @@ impl TrustBook {
     }
 
     pub(crate) fn is_exempt(&self, user: UserId) -> bool {
-        self.accounts.get(&user).is_some_and(|a| a.exempt)
+        self.exempt > 0 && self.accounts.get(&user).is_some_and(|a| a.exempt)
+    }
+
+    fn set_flag(&mut self, user: UserId, exempt: bool) {
+        if let Some(a) = self.accounts.get_mut(&user) {
+            match (a.exempt, exempt) {
+                (false, true) => self.exempt += 1,
+                (true, false) => self.exempt -= 1,
+                _ => {}
+            }
+            a.exempt = exempt;
+        }
     }
 
     /// Every user the book holds, by id.
@@ -407,9 +421,7 @@ impl TrustBook {
             TrustReason::Exempted { exempt },
             |s| s,
         );
-        if let Some(a) = self.accounts.get_mut(&user) {
-            a.exempt = exempt;
-        }
+        self.set_flag(user, exempt);
         changes
     }
 
@@ -426,12 +438,12 @@ impl TrustBook {
         let a = self.accounts.entry(user).or_insert_with(|| Account {
             score,
             base: ms(since),
-            exempt,
+            exempt: false,
             ledger: VecDeque::new(),
         });
         a.score = score;
         a.base = ms(since);
-        a.exempt = exempt;
+        self.set_flag(user, exempt);
         Ok(())
     }
 }

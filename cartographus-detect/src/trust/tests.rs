@@ -185,3 +185,19 @@ fn manual_changes() {
     assert!(b.score(u, t(0)).restricted);
     assert_eq!(b.scores(t(0)).len(), 1);
 }
+
+#[test]
+fn exemptions_are_counted() {
+    let mut b = book();
+    let (u, v) = (UserId::new(1).unwrap(), UserId::new(2).unwrap());
+    assert!(!b.is_exempt(u));
+    b.set_exempt(u, true, t(0));
+    b.set_exempt(u, true, t(0));
+    b.restore(v, 90, t(0), true).unwrap();
+    assert!(b.is_exempt(u) && b.is_exempt(v));
+    b.set_exempt(u, false, t(1));
+    assert!(!b.is_exempt(u) && b.is_exempt(v));
+    b.restore(v, 90, t(0), false).unwrap();
+    assert!(!b.is_exempt(v));
+    assert_eq!(b.exempt, 0);
+}
