@@ -13,7 +13,7 @@ use cartographus_sources::client::{
     watch_media_browser, watch_plex, ClientConfig, ClientError, MediaBrowserClient, PlexClient,
     Secret, SourceEvent, Watch,
 };
-use cartographus_sources::fake::{FakeServer, FakeSession};
+use cartographus_sources::fake::{FakeServer, FakeSession, FakeTranscode};
 use cartographus_sources::RemoteSession;
 use chrono::{TimeZone, Utc};
 use futures_util::StreamExt;
@@ -216,7 +216,7 @@ async fn plex_watch_terminate_and_jellyfin_message() {
         fake.server_id()
     );
     let mut s = FakeSession::new("7", "1", "elan", "48213", "Heat");
-    s.transcode = true;
+    s.transcode = Some(FakeTranscode::default());
     fake.set_sessions(vec![s]);
     let sessions = client.sessions().await.unwrap();
     assert_eq!(
