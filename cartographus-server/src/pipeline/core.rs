@@ -152,7 +152,12 @@ impl PipelineCore {
     }
 
     /// A server's full session list at `now`.
-    pub fn handle_snapshot(&mut self, server: &ServerId, sessions: &[SessionSnapshot], now: DateTime<Utc>) {
+    pub fn handle_snapshot(
+        &mut self,
+        server: &ServerId,
+        sessions: &[SessionSnapshot],
+        now: DateTime<Utc>,
+    ) {
         let Some(state) = self.servers.get_mut(server) else {
             return;
         };
@@ -199,7 +204,10 @@ impl PipelineCore {
 
     /// The earliest time `handle_timeout` is due.
     pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {
-        let trackers = self.servers.values().filter_map(|s| s.tracker.poll_timeout());
+        let trackers = self
+            .servers
+            .values()
+            .filter_map(|s| s.tracker.poll_timeout());
         let engine = self.engine.as_ref().and_then(Engine::poll_timeout);
         trackers.chain(engine).min()
     }
@@ -279,7 +287,9 @@ impl PipelineCore {
                 SessionUpdate::Stopped(s) if s.below_minimum => {
                     self.effects.push_back(Effect::Discard(id));
                 }
-                other => self.effects.push_back(Effect::Update(other.event().clone())),
+                other => self
+                    .effects
+                    .push_back(Effect::Update(other.event().clone())),
             }
         }
         if let Some(engine) = self.engine.as_mut() {

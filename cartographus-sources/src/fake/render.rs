@@ -192,7 +192,7 @@ fn mb_item(s: &FakeSession) -> Value {
         streams.push(v);
     }
     streams.push(json!({"Type": "Audio", "Codec": m.audio_codec, "Index": 1, "Channels": m.audio_channels, "IsDefault": true}));
-    let source_id = format!("{}", s.item_id);
+    let source_id = s.item_id.clone();
     let name = match s.media_type {
         MediaType::Live => s
             .grandparent_title

@@ -601,7 +601,8 @@ impl Population {
         let big = users >= 12;
 
         // The owner's household, at home on the server's LAN, one account per server.
-        let lan_city = city_named(*b.rng.pick(LAN_CITIES));
+        let lan_name = *b.rng.pick::<&str>(LAN_CITIES);
+        let lan_city = city_named(lan_name);
         let lan = b.network(NetKind::Lan, Addr::Lan, lan_city, "server LAN");
         let owners = if big { 3 } else { 1 };
         for i in 0..owners {
@@ -678,7 +679,8 @@ impl Population {
 
         // A household on IPv6 whose addresses change with every viewing.
         if big {
-            let city = city_named(*b.rng.pick(V6_CITIES));
+            let name = *b.rng.pick::<&str>(V6_CITIES);
+            let city = city_named(name);
             let home = b.public_v6(city);
             let server = b.first_of(Platform::Jellyfin, 0);
             b.household(&[regular(), regular(), regular()], city, server, home);

