@@ -65,8 +65,11 @@
 //! pull in no async runtime, HTTP or TLS stack.
 //! - `client`: live clients for every platform (`reqwest` with rustls, `tokio`,
 //!   `tokio-tungstenite`) and the `client::Watch` stream of one server.
-//! - `fake`: in-process fake Plex, Jellyfin and Emby servers (`axum`) on
-//!   `127.0.0.1:0`, with scripted sessions and fault injection.
+//! - `fake`: in-process fake Plex, Jellyfin, Emby and Tautulli servers (`axum`) on
+//!   `127.0.0.1:0`, with scripted sessions and fault injection; a deterministic
+//!   simulated world (`fake::World`: dozens of users around the globe, households,
+//!   a library, evening peaks and three scripted bad actors) and `fake::drive`,
+//!   which keeps the fake servers in step with it on any clock.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

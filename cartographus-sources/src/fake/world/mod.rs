@@ -15,6 +15,7 @@
 
 mod catalogue;
 mod cities;
+mod devices;
 mod events;
 mod people;
 mod rng;

@@ -16,34 +16,10 @@ use std::net::Ipv4Addr;
 use cartographus_core::Platform;
 
 use super::cities::{city_address, city_named, Region, CITIES};
+use super::devices::{models, Device, DeviceKind, Model, TV_ROOMS};
 use super::rng::{hash, Rng};
 use super::WorldRole;
-
-/// What a device is, which decides what is watched on it and from where.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DeviceKind {
-    Tv,
-    Mobile,
-    Tablet,
-    Desktop,
-    Web,
-    Music,
-}
-
-/// One device of one account.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Device {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) product: &'static str,
-    pub(crate) platform: &'static str,
-    pub(crate) version: &'static str,
-    pub(crate) kind: DeviceKind,
-    /// Its address on the server's LAN, for the owner's household.
-    pub(crate) lan_ip: Option<Ipv4Addr>,
-    /// Used only by a bad actor's script, never for everyday viewing.
-    pub(crate) scripted: bool,
-}
+use DeviceKind::{Desktop, Mobile, Music, Tablet, Tv, Web};
 
 /// What a network is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,175 +95,14 @@ pub(crate) struct Population {
     pub(crate) lan: usize,
 }
 
-struct Model {
-    product: &'static str,
-    platform: &'static str,
-    version: &'static str,
-    kind: DeviceKind,
-    name: &'static str,
-}
-
-const fn m(
-    product: &'static str,
-    platform: &'static str,
-    version: &'static str,
-    kind: DeviceKind,
-    name: &'static str,
-) -> Model {
-    Model {
-        product,
-        platform,
-        version,
-        kind,
-        name,
-    }
-}
-
-use DeviceKind::{Desktop, Mobile, Music, Tablet, Tv, Web};
-
-const PLEX_MODELS: &[Model] = &[
-    m(
-        "Plex for Android (TV)",
-        "Android",
-        "10.18.0.1422",
-        Tv,
-        "SHIELD Android TV",
-    ),
-    m("Plex for Roku", "Roku", "8.6.2.1230", Tv, "Roku Ultra"),
-    m("Plex for LG", "webOS", "2.3.1", Tv, "LG OLED55C1"),
-    m("Plex for Samsung", "Tizen", "5.4.0", Tv, "Samsung QN90A"),
-    m("Plex for Apple TV", "tvOS", "8.37", Tv, "Apple TV 4K"),
-    m("Plex for iOS", "iOS", "2024.12.0", Mobile, "iPhone"),
-    m(
-        "Plex for Android",
-        "Android",
-        "10.18.0.1422",
-        Mobile,
-        "Pixel 8",
-    ),
-    m("Plex for iOS", "iPadOS", "2024.12.0", Tablet, "iPad"),
-    m("Plex Web", "Chrome", "4.145.1", Web, "Chrome"),
-    m("Plex Web", "Firefox", "4.145.1", Web, "Firefox"),
-    m("Plex HTPC", "Windows", "1.62.1", Desktop, "HTPC"),
-    m("Plex for Mac", "macOS", "1.97.2", Desktop, "MacBook Pro"),
-    m("Plexamp", "iOS", "4.11.2", Music, "iPhone"),
-    m("Plexamp", "Android", "4.11.2", Music, "Galaxy S23"),
-];
-
-const JELLYFIN_MODELS: &[Model] = &[
-    m(
-        "Jellyfin Android TV",
-        "Android",
-        "0.17.7",
-        Tv,
-        "Chromecast with Google TV",
-    ),
-    m("Jellyfin Roku", "Roku", "2.2.5", Tv, "Roku Express"),
-    m("Infuse", "tvOS", "8.0.9", Tv, "Apple TV"),
-    m("Jellyfin Android", "Android", "2.6.2", Mobile, "Pixel 7"),
-    m("Swiftfin", "iOS", "1.3.0", Mobile, "iPhone"),
-    m("Swiftfin", "iPadOS", "1.3.0", Tablet, "iPad"),
-    m("Jellyfin Web", "Chrome", "10.11.0", Web, "Chrome"),
-    m("Jellyfin Web", "Firefox", "10.11.0", Web, "Firefox"),
-    m(
-        "Jellyfin Media Player",
-        "Windows",
-        "1.11.1",
-        Desktop,
-        "LIVINGROOM-PC",
-    ),
-    m("Finamp", "Android", "0.9.11", Music, "Galaxy S22"),
-];
-
-const EMBY_MODELS: &[Model] = &[
-    m(
-        "Emby for Android TV",
-        "Android",
-        "2.0.90",
-        Tv,
-        "Fire TV Stick 4K",
-    ),
-    m("Emby for Samsung", "Tizen", "2.1.5", Tv, "Samsung TV"),
-    m("Emby for Roku", "Roku", "4.1.5", Tv, "Roku Streaming Stick"),
-    m("Emby for LG", "webOS", "2.0.7", Tv, "LG TV"),
-    m(
-        "Emby for Android",
-        "Android",
-        "3.4.20",
-        Mobile,
-        "Galaxy S21",
-    ),
-    m("Emby for iOS", "iOS", "2.2.18", Mobile, "iPhone"),
-    m("Emby for iOS", "iPadOS", "2.2.18", Tablet, "iPad"),
-    m("Emby Web", "Chrome", "4.8.11.0", Web, "Chrome"),
-    m("Emby Theater", "Windows", "3.0.20", Desktop, "HTPC"),
-];
-
-fn models(platform: Platform) -> &'static [Model] {
-    match platform {
-        Platform::Plex => PLEX_MODELS,
-        Platform::Jellyfin => JELLYFIN_MODELS,
-        Platform::Emby => EMBY_MODELS,
-    }
-}
-
-const TV_ROOMS: &[&str] = &[
-    "Living Room",
-    "Bedroom TV",
-    "Den",
-    "Lounge",
-    "Family Room",
-    "Study",
-];
-
+#[rustfmt::skip]
 const NAMES: &[(Region, &[&str])] = &[
-    (
-        Region::Europe,
-        &[
-            "maria", "jonas", "sophie", "luca", "emma", "lars", "ines", "tomasz", "aoife",
-            "mathieu", "elena", "pieter", "anna", "niklas", "chiara", "freya", "mateo", "lea",
-            "henrik", "zofia", "hugo", "clara", "finn", "greta",
-        ],
-    ),
-    (
-        Region::NorthAmerica,
-        &[
-            "jake", "ashley", "tyler", "megan", "marcus", "olivia", "dylan", "hannah", "carlos",
-            "brianna", "evan", "kayla", "noah", "madison",
-        ],
-    ),
-    (
-        Region::LatinAmerica,
-        &[
-            "joao",
-            "camila",
-            "diego",
-            "valentina",
-            "mateus",
-            "lucia",
-            "rafael",
-            "gabriela",
-        ],
-    ),
-    (
-        Region::AsiaPacific,
-        &[
-            "haruto", "yui", "minjun", "jiwoo", "wei", "mei", "arjun", "priya", "rizal", "anh",
-            "kenji", "siti",
-        ],
-    ),
-    (
-        Region::Oceania,
-        &[
-            "liam", "chloe", "jack", "mia", "cooper", "ruby", "nikau", "aria",
-        ],
-    ),
-    (
-        Region::AfricaMiddleEast,
-        &[
-            "thabo", "amara", "kofi", "zanele", "omar", "layla", "yosef", "noa",
-        ],
-    ),
+    (Region::Europe, &["maria", "jonas", "sophie", "luca", "emma", "lars", "ines", "tomasz", "aoife", "mathieu", "elena", "pieter", "anna", "niklas", "chiara", "freya", "mateo", "lea", "henrik", "zofia", "hugo", "clara", "finn", "greta"]),
+    (Region::NorthAmerica, &["jake", "ashley", "tyler", "megan", "marcus", "olivia", "dylan", "hannah", "carlos", "brianna", "evan", "kayla", "noah", "madison"]),
+    (Region::LatinAmerica, &["joao", "camila", "diego", "valentina", "mateus", "lucia", "rafael", "gabriela"]),
+    (Region::AsiaPacific, &["haruto", "yui", "minjun", "jiwoo", "wei", "mei", "arjun", "priya", "rizal", "anh", "kenji", "siti"]),
+    (Region::Oceania, &["liam", "chloe", "jack", "mia", "cooper", "ruby", "nikau", "aria"]),
+    (Region::AfricaMiddleEast, &["thabo", "amara", "kofi", "zanele", "omar", "layla", "yosef", "noa"]),
 ];
 
 const REGION_WEIGHTS: &[(Region, f64)] = &[
@@ -314,6 +129,7 @@ struct Builder {
     networks: Vec<Network>,
     hosts: HashMap<usize, u8>,
     usernames: HashSet<String>,
+    first_names: HashSet<&'static str>,
     lan_hosts: u8,
 }
 
@@ -382,7 +198,15 @@ impl Builder {
             .find(|(r, _)| *r == region)
             .map_or(NAMES[0].1, |(_, p)| p);
         loop {
-            let first = *self.rng.pick(pool);
+            // Prefer a first name nobody has yet.
+            let mut first = *self.rng.pick(pool);
+            for _ in 0..pool.len() {
+                if !self.first_names.contains(first) {
+                    break;
+                }
+                first = *self.rng.pick(pool);
+            }
+            self.first_names.insert(first);
             let initial = (b'a' + self.rng.below(26) as u8) as char;
             let name = match self.rng.index(4) {
                 0 => first.to_owned(),
@@ -592,6 +416,7 @@ impl Population {
             networks: Vec::new(),
             hosts: HashMap::new(),
             usernames: HashSet::new(),
+            first_names: HashSet::new(),
             lan_hosts: 19,
         };
         let regular = || Spec {

@@ -16,7 +16,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::catalogue::Kind;
-use super::people::{Addr, DeviceKind, NetKind, Person};
+use super::devices::DeviceKind;
+use super::people::{Addr, NetKind, Person};
 use super::rng::{hash, Rng};
 use super::{World, WorldRole};
 use crate::fake::session::FakeTranscode;
@@ -30,6 +31,11 @@ const LOOKAHEAD_SLOTS: i64 = MAX_BLOCK_MS / SLOT_MS + 1;
 const ROW_EPOCH_MS: i64 = 946_684_800_000;
 /// Plays per block (music runs are cut there); script plays use the ids above.
 pub(crate) const PLAYS_PER_BLOCK: u64 = 10;
+/// Bad actors start no everyday block in the hour before the epoch, and end every
+/// block half an hour before it: their scripts then start from a clean slate (an
+/// everyday play elsewhere in their city minutes before the first VPN hop would
+/// read as travel).
+const QUIET_BEFORE_SCRIPTS_MS: i64 = 3_600_000;
 
 /// The chance that a block starts in a 20-minute slot, by local hour, for an
 /// average person.
@@ -173,7 +179,7 @@ impl World {
                 .map_or(i64::MAX, |n| n.1)
                 .min(start + MAX_BLOCK_MS);
             if p.role != WorldRole::Regular && self.bad_actors {
-                until = until.min(self.epoch_ms);
+                until = until.min(self.epoch_ms - QUIET_BEFORE_SCRIPTS_MS / 2);
             }
             if start + MAX_BLOCK_MS < from {
                 continue;
@@ -199,7 +205,7 @@ impl World {
         }
         let start = slot_start + rng.below((SLOT_MS / 1000) as u64) as i64 * 1000;
         let scripted = p.role != WorldRole::Regular && self.bad_actors;
-        if scripted && start >= self.epoch_ms {
+        if scripted && start >= self.epoch_ms - QUIET_BEFORE_SCRIPTS_MS {
             return None;
         }
         Some(start)

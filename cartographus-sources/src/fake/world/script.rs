@@ -15,7 +15,8 @@
 //!   is not travel, and its plays never overlap, so only the device rule fires.
 
 use super::catalogue::Kind;
-use super::people::{DeviceKind, Person};
+use super::devices::DeviceKind;
+use super::people::Person;
 use super::rng::Rng;
 use super::schedule::{pauses, row_base, slot_of, Play, PLAYS_PER_BLOCK};
 use super::{World, WorldRole};
