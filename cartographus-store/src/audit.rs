@@ -100,7 +100,8 @@ impl Store {
         }
         let conn = self.conn();
         let clash: i64 = conn.query_row(
-            "SELECT count(*) FROM playback_events WHERE event_id = ?::UUID OR correlation_key = ?",
+            "SELECT count(*) FROM playback_events
+             WHERE event_id = ?::UUID OR correlation_hash = md5_number(?)",
             duckdb::params![
                 entry.event.event_id().to_string(),
                 entry.event.identity.correlation_key.as_str()

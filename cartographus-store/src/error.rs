@@ -18,12 +18,6 @@ enum Inner {
     Arrow(arrow::error::ArrowError),
 }
 
-impl DbError {
-    pub(crate) fn message(&self) -> String {
-        self.to_string()
-    }
-}
-
 impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {

@@ -165,7 +165,7 @@ FROM cand GROUP BY seq";
 pub(crate) const INSERT_SQL: &str = "
 INSERT INTO playback_events
 SELECT event_id::UUID, source::source_t, server_id, session_key, correlation_key,
-       cross_source_key, xs_identity, reference_id::UUID, make_timestamp(started_us),
+       md5_number(correlation_key), cross_source_key, xs_identity, reference_id::UUID, make_timestamp(started_us),
        make_timestamp(updated_us), make_timestamp(stopped_us), play_duration_s, paused_s,
        percent_complete, view_offset_ms, media_duration_ms, state::play_state_t, watched,
        user_id, external_user_id, username, friendly_name, ip, public_ip,
@@ -248,6 +248,15 @@ fn side_tables_sql() -> [String; 4] {
     ]
 }
 
+/// Layers by precedence (core checks the event id first, then the source).
+fn rank(layer: DedupLayer) -> u8 {
+    match layer {
+        DedupLayer::EventId => 0,
+        DedupLayer::CorrelationKey => 1,
+        DedupLayer::CrossSource => 2,
+    }
+}
+
 fn layer_of(code: i64) -> DedupLayer {
     match code {
         0 => DedupLayer::EventId,
@@ -278,7 +287,9 @@ impl Store {
         let conn = self.conn();
         let tx = conn.unchecked_transaction()?;
         let report = append_in_tx(conn, events)?;
+        tx.commit()?;
         Ok(report)
+    }
 }
 
 /// The body of [`Store::append`], inside a transaction the caller owns.
@@ -286,101 +297,102 @@ pub(crate) fn append_in_tx(
     conn: &duckdb::Connection,
     events: &[PlaybackEvent],
 ) -> Result<IngestReport, IngestError> {
-        let mut report = IngestReport::default();
-        if events.is_empty() {
-            return Ok(report);
+    let mut report = IngestReport::default();
+    if events.is_empty() {
+        return Ok(report);
+    }
+    let mut staged: Vec<usize> = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        match validate(e) {
+            Ok(()) => staged.push(i),
+            Err(reason) => report.failed.push(Rejected {
+                event_id: e.event_id(),
+                reason,
+            }),
         }
-        // Invalid events, then duplicates inside the batch, in core's own terms.
-        let mut dedup = Deduplicator::new(DedupConfig::new(u64::MAX / 4, events.len() + 1));
-        let now = events[0].timing.started_at;
-        let mut staged: Vec<usize> = Vec::with_capacity(events.len());
-        let mut audit: Vec<(usize, Dropped)> = Vec::new();
-        for (i, e) in events.iter().enumerate() {
-            if let Err(reason) = validate(e) {
-                report.failed.push(Rejected {
-                    event_id: e.event_id(),
-                    reason,
-                });
-                continue;
-            }
-            match dedup.check(e, now) {
-                Verdict::New => staged.push(i),
-                Verdict::Duplicate { layer, original } => audit.push((
-                    i,
-                    Dropped {
-                        event_id: e.event_id(),
-                        layer,
-                        original,
-                    },
-                )),
-            }
+    }
+    let mut audit: Vec<(usize, Dropped)> = Vec::new();
+    conn.execute_batch("DELETE FROM ingest_stage; DELETE FROM ingest_drop;")?;
+    if !staged.is_empty() {
+        let mut batch = StageBatch::with_capacity(staged.len());
+        for &i in &staged {
+            batch.push(i, &events[i]);
         }
+        let mut app = conn.appender_to_catalog_and_db("ingest_stage", "temp", "main")?;
+        app.append_record_batch(batch.finish()?)?;
+        app.flush()?;
+        drop(app);
 
-        conn.execute_batch("DELETE FROM ingest_stage; DELETE FROM ingest_drop;")?;
-        if !staged.is_empty() {
-            let mut batch = StageBatch::with_capacity(staged.len());
-            for &i in &staged {
-                batch.push(i, &events[i]);
-            }
-            let rb = batch.finish()?;
-            let mut app = conn.appender_to_catalog_and_db("ingest_stage", "temp", "main")?;
-            app.append_record_batch(rb)?;
-            app.flush()?;
-            drop(app);
-
-            let (lo, hi) = staged.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &i| {
-                let t = events[i].timing.started_at.timestamp_micros();
-                (lo.min(t), hi.max(t))
-            });
-            let window = (BUCKET_SECONDS + 1) * 1_000_000;
+        // Against the stored plays, in SQL.
+        let (lo, hi) = staged.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &i| {
+            let t = events[i].timing.started_at.timestamp_micros();
+            (lo.min(t), hi.max(t))
+        });
+        let window = (BUCKET_SECONDS + 1) * 1_000_000;
+        let mut stored: HashMap<usize, (DedupLayer, EventId)> = HashMap::new();
+        {
             let mut stmt = conn.prepare_cached(CLASSIFY_SQL)?;
             let mut rows = stmt.query(duckdb::params![lo - window, hi + window])?;
-            let mut drops: Vec<i64> = Vec::new();
             while let Some(r) = rows.next()? {
                 let seq: i64 = r.get(0)?;
                 let layer = layer_of(r.get(1)?);
                 let orig: String = r.get(2)?;
-                let i = usize::try_from(seq).unwrap_or(usize::MAX);
-                let Some(e) = events.get(i) else { continue };
-                let original = orig.parse().unwrap_or_else(|_| e.event_id());
-                drops.push(seq);
-                audit.push((
-                    i,
-                    Dropped {
-                        event_id: e.event_id(),
-                        layer,
-                        original,
-                    },
-                ));
-            }
-            drop(rows);
-            if !drops.is_empty() {
-                let mut app = conn.appender_to_catalog_and_db("ingest_drop", "temp", "main")?;
-                for s in &drops {
-                    app.append_row([*s])?;
-                }
-                app.flush()?;
-            }
-            report.inserted = conn.execute(INSERT_SQL, [])? as u64;
-            for sql in side_tables_sql() {
-                conn.execute_batch(&sql)?;
+                let Some(i) = usize::try_from(seq).ok().filter(|i| *i < events.len()) else {
+                    continue;
+                };
+                let original = orig.parse().unwrap_or_else(|_| events[i].event_id());
+                stored.insert(i, (layer, original));
             }
         }
+        // Against the earlier new plays of this batch, in core's own terms: together the
+        // two give what core's deduplicator says when fed the plays one by one.
+        let mut dedup = Deduplicator::new(DedupConfig::new(u64::MAX / 4, staged.len() + 1));
+        let now = events[staged[0]].timing.started_at;
+        let mut drops: Vec<i64> = Vec::new();
+        for &i in &staged {
+            let e = &events[i];
+            let in_batch = match dedup.peek(e) {
+                Verdict::New => None,
+                Verdict::Duplicate { layer, original } => Some((layer, original)),
+            };
+            let verdict = match (stored.get(&i).copied(), in_batch) {
+                (None, None) => None,
+                (Some(a), None) | (None, Some(a)) => Some(a),
+                (Some(a), Some(b)) => Some(if rank(b.0) < rank(a.0) { b } else { a }),
+            };
+            match verdict {
+                None => {
+                    dedup.check(e, now);
+                }
+                Some((layer, original)) => {
+                    drops.push(i as i64);
+                    audit.push((
+                        i,
+                        Dropped {
+                            event_id: e.event_id(),
+                            layer,
+                            original,
+                        },
+                    ));
+                }
+            }
+        }
+        if !drops.is_empty() {
+            let mut app = conn.appender_to_catalog_and_db("ingest_drop", "temp", "main")?;
+            for s in &drops {
+                app.append_row([*s])?;
+            }
+            app.flush()?;
+        }
+        report.inserted = conn.execute(INSERT_SQL, [])? as u64;
+        for sql in side_tables_sql() {
+            conn.execute_batch(&sql)?;
+        }
+    }
         if !audit.is_empty() {
             audit.sort_by_key(|(i, _)| *i);
-            let mut app = conn.appender_with_columns(
-                "dedupe_audit",
-                &[
-                    "event_id",
-                    "layer",
-                    "original_event_id",
-                    "source",
-                    "server_id",
-                    "correlation_key",
-                    "started_at",
-                    "payload",
-                ],
-            )?;
+            conn.execute_batch("DELETE FROM audit_stage")?;
+            let mut app = conn.appender_to_catalog_and_db("audit_stage", "temp", "main")?;
             for (i, d) in &audit {
                 let e = &events[*i];
                 app.append_row(duckdb::params![
@@ -390,12 +402,20 @@ pub(crate) fn append_in_tx(
                     e.identity.source.as_str(),
                     e.identity.server_id.as_str(),
                     e.identity.correlation_key.as_str(),
-                    e.timing.started_at.naive_utc(),
+                    e.timing.started_at.timestamp_micros(),
                     json(e),
                 ])?;
                 report.duplicates.add(d.layer);
             }
             app.flush()?;
+            drop(app);
+            conn.execute_batch(
+                "INSERT INTO dedupe_audit (event_id, layer, original_event_id, source, server_id,
+                    correlation_key, started_at, payload)
+                 SELECT event_id::UUID, layer::dedup_layer_t, original::UUID, source::source_t,
+                    server_id, correlation_key, make_timestamp(started_us), payload::JSON
+                 FROM audit_stage",
+            )?;
             report.dropped = audit.into_iter().map(|(_, d)| d).collect();
         }
         if !report.failed.is_empty() {

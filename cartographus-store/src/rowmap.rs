@@ -201,23 +201,21 @@ pub(crate) fn decode(row: &Row<'_>) -> Result<PlaybackEvent, QueryError> {
 
     let lat = c.float()?;
     let lon = c.float()?;
-    let mut geo = Geolocation {
-        point: match (lat, lon) {
-            (Some(la), Some(lo)) => GeoPoint::new(la, lo).ok(),
-            _ => None,
-        },
-        accuracy_km: c.float()?,
-        country_code: c.text()?,
-        country_name: c.text()?,
-        region: c.text()?,
-        city: c.text()?,
-        postal_code: c.text()?,
-        time_zone: c.text()?,
-        asn: c.u::<u32>()?,
-        as_org: c.text()?,
-        label: c.text()?,
-        ..Geolocation::default()
+    let mut geo = Geolocation::default();
+    geo.point = match (lat, lon) {
+        (Some(la), Some(lo)) => GeoPoint::new(la, lo).ok(),
+        _ => None,
     };
+    geo.accuracy_km = c.float()?;
+    geo.country_code = c.text()?;
+    geo.country_name = c.text()?;
+    geo.region = c.text()?;
+    geo.city = c.text()?;
+    geo.postal_code = c.text()?;
+    geo.time_zone = c.text()?;
+    geo.asn = c.u::<u32>()?;
+    geo.as_org = c.text()?;
+    geo.label = c.text()?;
     geo.source = c.text()?.and_then(|s| match s.as_str() {
         "mmdb" => Some(GeoSource::Mmdb),
         "override" => Some(GeoSource::Override),

@@ -86,7 +86,8 @@ pub(crate) fn migrate(
         });
     }
     let target = target.min(SCHEMA_VERSION);
-    for m in MIGRATIONS.iter().filter(|m| m.version > version && m.version <= target) {
+    let from = version;
+    for m in MIGRATIONS.iter().filter(|m| m.version > from && m.version <= target) {
         apply(conn, m).map_err(|source| OpenError::Migration {
             version: m.version,
             name: m.name,
@@ -115,32 +116,3 @@ fn apply(conn: &Connection, m: &Migration) -> Result<(), duckdb::Error> {
         }
     }
 }
-
-/// The temporary staging table the ingest appends to (never stored in the file).
-pub(crate) const CREATE_STAGE: &str = "CREATE OR REPLACE TEMP TABLE ingest_stage (
-    seq BIGINT, event_id VARCHAR, source VARCHAR, server_id VARCHAR, session_key VARCHAR,
-    correlation_key VARCHAR, cross_source_key VARCHAR, xs_identity UBIGINT,
-    reference_id VARCHAR, started_us BIGINT, updated_us BIGINT, stopped_us BIGINT,
-    play_duration_s BIGINT, paused_s BIGINT, percent_complete DOUBLE,
-    view_offset_ms BIGINT, media_duration_ms BIGINT, state VARCHAR, watched BOOLEAN,
-    user_id BIGINT, external_user_id VARCHAR, username VARCHAR, friendly_name VARCHAR,
-    ip VARCHAR, public_ip VARCHAR, network_location VARCHAR, secure BOOLEAN,
-    relayed BOOLEAN, bandwidth_kbps BIGINT, media_type VARCHAR, media_key VARCHAR,
-    title VARCHAR, parent_title VARCHAR, grandparent_title VARCHAR,
-    parent_media_key VARCHAR, grandparent_media_key VARCHAR, season BIGINT,
-    episode BIGINT, year BIGINT, guid VARCHAR, imdb_id VARCHAR, tmdb_id VARCHAR,
-    tvdb_id VARCHAR, library_id VARCHAR, library_name VARCHAR, content_rating VARCHAR,
-    genres VARCHAR, platform VARCHAR, platform_version VARCHAR, product VARCHAR,
-    product_version VARCHAR, player VARCHAR, device_id VARCHAR,
-    transcode_decision VARCHAR, video_decision VARCHAR, audio_decision VARCHAR,
-    subtitle_decision VARCHAR, video_resolution VARCHAR, stream_video_resolution VARCHAR,
-    video_codec VARCHAR, stream_video_codec VARCHAR, audio_codec VARCHAR,
-    stream_audio_codec VARCHAR, audio_channels BIGINT, stream_audio_channels BIGINT,
-    bitrate_kbps BIGINT, stream_bitrate_kbps BIGINT, container VARCHAR,
-    stream_container VARCHAR, dynamic_range VARCHAR, subtitle_codec VARCHAR,
-    hw_decode BOOLEAN, hw_encode BOOLEAN, live BOOLEAN, latitude DOUBLE, longitude DOUBLE,
-    geo_accuracy_km DOUBLE, country_code VARCHAR, country_name VARCHAR, region VARCHAR,
-    city VARCHAR, postal_code VARCHAR, time_zone VARCHAR, asn BIGINT, as_org VARCHAR,
-    location_label VARCHAR, geo_source VARCHAR, h3_r6 BIGINT, h3_r7 BIGINT, h3_r8 BIGINT,
-    payload VARCHAR
-)";

@@ -3,13 +3,14 @@
 //! column list here is the single source of truth for the staging table's DDL and for
 //! the order in which [`StageBatch::push`] writes a row.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
-use cartographus_core::{EventId, PlaybackEvent};
+use cartographus_core::{EventId, H3Cells, PlaybackEvent};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -152,6 +153,9 @@ enum Col {
 pub(crate) struct StageBatch {
     cols: Vec<Col>,
     scratch: String,
+    /// H3 cells of the points seen in this batch: plays from one place share them,
+    /// and computing three cells costs more than everything else a row needs.
+    cells: HashMap<(u64, u64), H3Cells>,
 }
 
 impl std::fmt::Debug for StageBatch {
@@ -214,7 +218,7 @@ impl RowWriter<'_> {
     }
 }
 
-fn uuid_text(id: &EventId, buf: &mut [u8; 36]) -> &str {
+fn uuid_text<'a>(id: &EventId, buf: &'a mut [u8; 36]) -> &'a str {
     id.as_uuid().hyphenated().encode_lower(buf)
 }
 
@@ -232,12 +236,14 @@ impl StageBatch {
         Self {
             cols,
             scratch: String::with_capacity(64),
+            cells: HashMap::new(),
         }
     }
 
     /// Appends one event as row `seq`.
     pub(crate) fn push(&mut self, seq: usize, e: &PlaybackEvent) {
         let scratch = &mut self.scratch;
+        let cell_cache = &mut self.cells;
         let mut w = RowWriter {
             cols: &mut self.cols,
             i: 0,
@@ -254,8 +260,9 @@ impl StageBatch {
         let ident = id.cross_source_key.identity();
         w.str(Some(ident));
         w.int(Some(fnv1a64(ident)));
-        let mut rbuf = [0u8; 36];
-        w.str(id.reference_id.as_ref().map(|r| uuid_text(r, &mut rbuf)).map(|s| &*s));
+        // Few plays have a reference id: formatting it is not on the hot path.
+        let reference = id.reference_id.map(|r| r.to_string());
+        w.str(reference.as_deref());
         let t = &e.timing;
         w.int(Some(micros(t.started_at)));
         w.int(Some(micros(t.updated_at)));
@@ -367,7 +374,11 @@ impl StageBatch {
         w.str(g.and_then(|g| g.as_org.as_deref()));
         w.str(g.and_then(|g| g.label.as_deref()));
         w.str(g.map(|g| g.source.unwrap_or(cartographus_core::GeoSource::Unknown).as_str()));
-        let cells = point.map(|p| p.h3_cells());
+        let cells = point.map(|p| {
+            *cell_cache
+                .entry((p.lat().to_bits(), p.lon().to_bits()))
+                .or_insert_with(|| p.h3_cells())
+        });
         w.int(cells.map(|c| c.r6.get() as i64));
         w.int(cells.map(|c| c.r7.get() as i64));
         w.int(cells.map(|c| c.r8.get() as i64));

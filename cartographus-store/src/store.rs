@@ -129,7 +129,12 @@ impl Store {
             other => other?,
         };
         conn.execute_batch(&crate::stage::create_stage_sql())?;
-        conn.execute_batch("CREATE OR REPLACE TEMP TABLE ingest_drop (seq BIGINT)")?;
+        conn.execute_batch(
+            "CREATE OR REPLACE TEMP TABLE ingest_drop (seq BIGINT);
+             CREATE OR REPLACE TEMP TABLE audit_stage (event_id VARCHAR, layer VARCHAR,
+                original VARCHAR, source VARCHAR, server_id VARCHAR, correlation_key VARCHAR,
+                started_us BIGINT, payload VARCHAR);",
+        )?;
         Ok(Self {
             reader: Reader { conn },
             location: config.location,

@@ -33,7 +33,8 @@ fn assert_close(a: f64, b: f64) {
 fn geoip2_city_test_database_answers_as_its_source_data() {
     let l = MmdbLocator::open(&[fixture("GeoIP2-City-Test.mmdb")], &[]).unwrap();
     // (ip, city, region, country, lat, lon, tz, accuracy, postal)
-    let cases: &[(&str, Option<&str>, Option<&str>, &str, f64, f64, &str, f64, Option<&str>)] = &[
+    type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a str, f64, f64, &'a str, f64, Option<&'a str>);
+    let cases: &[Case<'_>] = &[
         ("81.2.69.142", Some("London"), Some("England"), "GB", 51.5142, -0.0931, "Europe/London", 10.0, None),
         ("81.2.69.160", Some("London"), Some("England"), "GB", 51.5142, -0.0931, "Europe/London", 100.0, None),
         ("2.125.160.216", Some("Boxford"), Some("England"), "GB", 51.75, -1.25, "Europe/London", 100.0, Some("OX1")),
@@ -191,11 +192,10 @@ fn resolver_overrides_local_addresses_cache_and_unknown() {
     office.city = Some("Sevenoaks".into());
     let mut r = GeoResolver::new(
         Some(Box::new(locator)),
-        GeoConfig {
-            overrides: vec![office],
-            server_location: Some(home),
-            cache_capacity: 16,
-        },
+        GeoConfig::default()
+            .with_overrides(vec![office])
+            .with_server_location(home)
+            .with_cache_capacity(16),
     );
     let g = r.resolve(ip("81.2.69.142"));
     assert_eq!((g.source, g.label.as_deref()), (Some(GeoSource::Override), Some("office")));

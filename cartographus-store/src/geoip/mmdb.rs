@@ -35,7 +35,7 @@ impl fmt::Debug for Db {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Db")
             .field("path", &self.path)
-            .field("type", &self.reader.metadata.database_type)
+            .field("type", &self.reader.metadata().database_type)
             .finish()
     }
 }
@@ -56,7 +56,7 @@ impl Db {
         })?;
         Ok(Self {
             path: path.to_path_buf(),
-            ipv6: reader.metadata.ip_version == 6,
+            ipv6: reader.metadata().ip_version == 6,
             reader,
         })
     }
@@ -108,7 +108,7 @@ impl MmdbLocator {
         self.city
             .iter()
             .chain(&self.asn)
-            .map(|d| d.reader.metadata.database_type.clone())
+            .map(|d| d.reader.metadata().database_type.clone())
             .collect()
     }
 }
@@ -137,9 +137,10 @@ impl IpLocator for MmdbLocator {
         match (found, asn) {
             (None, None) => Ok(None),
             (g, a) => {
-                let mut g = g.unwrap_or_else(|| Geolocation {
-                    source: Some(GeoSource::Mmdb),
-                    ..Geolocation::default()
+                let mut g = g.unwrap_or_else(|| {
+                    let mut g = Geolocation::default();
+                    g.source = Some(GeoSource::Mmdb);
+                    g
                 });
                 if let Some((n, org)) = a {
                     g.asn = Some(n);
@@ -250,18 +251,17 @@ impl Record<'_> {
         let region = sub
             .and_then(|s| own(s.names.en).or_else(|| own(s.iso_code)))
             .or_else(|| own(self.state1));
-        Geolocation {
-            point,
-            accuracy_km: loc.accuracy_radius.map(|n| n.0),
-            city: self.city.and_then(|c| own(Some(c.0))),
-            region,
-            country_code,
-            country_name: own(country.names.en),
-            postal_code: own(self.postal.and_then(|p| p.code)).or_else(|| own(self.postcode)),
-            time_zone: own(loc.time_zone).or_else(|| own(self.timezone)),
-            source: Some(GeoSource::Mmdb),
-            ..Geolocation::default()
-        }
+        let mut g = Geolocation::default();
+        g.point = point;
+        g.accuracy_km = loc.accuracy_radius.map(|n| n.0);
+        g.city = self.city.and_then(|c| own(Some(c.0)));
+        g.region = region;
+        g.country_code = country_code;
+        g.country_name = own(country.names.en);
+        g.postal_code = own(self.postal.and_then(|p| p.code)).or_else(|| own(self.postcode));
+        g.time_zone = own(loc.time_zone).or_else(|| own(self.timezone));
+        g.source = Some(GeoSource::Mmdb);
+        g
     }
 }
 

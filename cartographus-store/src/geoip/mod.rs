@@ -103,15 +103,12 @@ impl LocationOverride {
     }
 
     fn answer(&self) -> Geolocation {
-        Geolocation {
-            point: Some(self.point),
-            accuracy_km: Some(0.0),
-            city: self.city.clone(),
-            country_code: self.country_code.as_ref().map(|c| c.to_ascii_uppercase()),
-            label: Some(self.label.clone()),
-            source: Some(GeoSource::Override),
-            ..Geolocation::default()
-        }
+        let mut g = Geolocation::at(self.point, GeoSource::Override);
+        g.accuracy_km = Some(0.0);
+        g.city = self.city.clone();
+        g.country_code = self.country_code.as_ref().map(|c| c.to_ascii_uppercase());
+        g.label = Some(self.label.clone());
+        g
     }
 }
 
@@ -140,6 +137,34 @@ impl Default for GeoConfig {
             server_location: None,
             cache_capacity: 65_536,
         }
+    }
+}
+
+fn local_answer(point: Option<GeoPoint>, label: &str) -> Geolocation {
+    let mut g = Geolocation::unknown();
+    g.point = point;
+    g.label = Some(label.to_owned());
+    g.source = Some(GeoSource::Private);
+    g
+}
+
+impl GeoConfig {
+    /// Sets the location overrides.
+    pub fn with_overrides(mut self, overrides: Vec<LocationOverride>) -> Self {
+        self.overrides = overrides;
+        self
+    }
+
+    /// Sets the server's location (where local-network plays are placed).
+    pub fn with_server_location(mut self, point: GeoPoint) -> Self {
+        self.server_location = Some(point);
+        self
+    }
+
+    /// Sets the cache capacity (at least 2).
+    pub fn with_cache_capacity(mut self, entries: usize) -> Self {
+        self.cache_capacity = entries.max(2);
+        self
     }
 }
 
@@ -199,20 +224,9 @@ impl GeoResolver {
         match classify(ip) {
             IpClass::Public => {}
             class if class.is_local() => {
-                return Geolocation {
-                    point: self.server_location,
-                    label: Some("local network".to_owned()),
-                    source: Some(GeoSource::Private),
-                    ..Geolocation::default()
-                }
+                return local_answer(self.server_location, "local network");
             }
-            IpClass::Cgnat => {
-                return Geolocation {
-                    label: Some("carrier-grade NAT".to_owned()),
-                    source: Some(GeoSource::Private),
-                    ..Geolocation::default()
-                }
-            }
+            IpClass::Cgnat => return local_answer(None, "carrier-grade NAT"),
             _ => return Geolocation::unknown(),
         }
         if let Some(hit) = self.cache.get(ip) {
@@ -267,14 +281,11 @@ mod tests {
             "8.8.8.0/24".parse().unwrap(),
             Geolocation::at(GeoPoint::new(37.0, -122.0).unwrap(), GeoSource::Mmdb),
         );
-        let mut r = GeoResolver::new(
-            Some(Box::new(table)),
-            GeoConfig {
-                overrides: vec![home],
-                server_location: Some(GeoPoint::new(1.0, 2.0).unwrap()),
-                cache_capacity: 4,
-            },
-        );
+        let config = GeoConfig::default()
+            .with_overrides(vec![home])
+            .with_server_location(GeoPoint::new(1.0, 2.0).unwrap())
+            .with_cache_capacity(4);
+        let mut r = GeoResolver::new(Some(Box::new(table)), config);
         let g = r.resolve(ip("192.168.1.7"));
         assert_eq!(g.label.as_deref(), Some("home"));
         assert_eq!(g.source, Some(GeoSource::Override));

@@ -1,5 +1,7 @@
 -- Migration 1: plays, places, people, servers, content and the audit tables.
 -- Every TIMESTAMP column holds UTC. Text enums are DuckDB ENUMs (one byte per row).
+-- Uniqueness of the correlation key is enforced on its 128-bit MD5 (correlation_hash):
+-- an index of 16-byte keys instead of ~60-byte strings keeps the file and memory small.
 
 CREATE TYPE source_t AS ENUM ('plex', 'jellyfin', 'emby', 'tautulli', 'plex_history');
 CREATE TYPE media_type_t AS ENUM ('movie', 'episode', 'track', 'clip', 'photo', 'live', 'other');
@@ -15,7 +17,8 @@ CREATE TABLE playback_events (
     source                source_t NOT NULL,
     server_id             VARCHAR NOT NULL,
     session_key           VARCHAR NOT NULL,
-    correlation_key       VARCHAR NOT NULL UNIQUE,
+    correlation_key       VARCHAR NOT NULL,
+    correlation_hash      UHUGEINT NOT NULL UNIQUE,
     cross_source_key      VARCHAR NOT NULL,
     xs_identity           BIGINT NOT NULL,
     reference_id          UUID,
@@ -102,7 +105,8 @@ CREATE TABLE playback_events (
     h3_r8                 UBIGINT
 );
 
-CREATE INDEX playback_events_cross_source ON playback_events (cross_source_key);
+-- The cross-source key is probed through its identity hash (see ingest.rs).
+CREATE INDEX playback_events_cross_source ON playback_events (xs_identity);
 
 CREATE TABLE geolocations (
     ip            VARCHAR NOT NULL PRIMARY KEY,
