@@ -187,20 +187,20 @@ impl Dimension {
     fn columns(self) -> (&'static str, &'static str) {
         match self {
             Dimension::Users => ("p.user_id::VARCHAR", "any_value(p.username)"),
-            Dimension::MediaTypes => ("p.media_type::VARCHAR", "NULL"),
-            Dimension::Platforms => ("p.platform", "NULL"),
-            Dimension::Players => ("p.player", "NULL"),
-            Dimension::TranscodeDecisions => ("p.transcode_decision::VARCHAR", "NULL"),
-            Dimension::VideoResolutions => ("p.video_resolution", "NULL"),
-            Dimension::VideoCodecs => ("p.video_codec", "NULL"),
-            Dimension::AudioCodecs => ("p.audio_codec", "NULL"),
-            Dimension::Libraries => ("p.library_name", "NULL"),
-            Dimension::ContentRatings => ("p.content_rating", "NULL"),
-            Dimension::Years => ("p.year::VARCHAR", "NULL"),
-            Dimension::NetworkLocations => ("p.network_location::VARCHAR", "NULL"),
-            Dimension::Servers => ("p.server_id", "NULL"),
+            Dimension::MediaTypes => ("p.media_type::VARCHAR", "NULL::VARCHAR"),
+            Dimension::Platforms => ("p.platform", "NULL::VARCHAR"),
+            Dimension::Players => ("p.player", "NULL::VARCHAR"),
+            Dimension::TranscodeDecisions => ("p.transcode_decision::VARCHAR", "NULL::VARCHAR"),
+            Dimension::VideoResolutions => ("p.video_resolution", "NULL::VARCHAR"),
+            Dimension::VideoCodecs => ("p.video_codec", "NULL::VARCHAR"),
+            Dimension::AudioCodecs => ("p.audio_codec", "NULL::VARCHAR"),
+            Dimension::Libraries => ("p.library_name", "NULL::VARCHAR"),
+            Dimension::ContentRatings => ("p.content_rating", "NULL::VARCHAR"),
+            Dimension::Years => ("p.year::VARCHAR", "NULL::VARCHAR"),
+            Dimension::NetworkLocations => ("p.network_location::VARCHAR", "NULL::VARCHAR"),
+            Dimension::Servers => ("p.server_id", "NULL::VARCHAR"),
             Dimension::Countries => ("p.country_code", "any_value(p.country_name)"),
-            Dimension::Sources => ("p.source::VARCHAR", "NULL"),
+            Dimension::Sources => ("p.source::VARCHAR", "NULL::VARCHAR"),
         }
     }
 }

@@ -151,7 +151,7 @@ impl Store {
         let score = finite(change.score_after).clamp(0.0, 100.0);
         let at = change.at.timestamp_micros();
         let entry: i64 = conn.query_row(
-            "INSERT INTO trust_ledger (user_id, at, delta, score_after, restricted, exempt, reason,
+            "INSERT INTO trust_ledger (user_id, changed_at, delta, score_after, restricted, exempt, reason,
                 alert_id, actor, note)
              VALUES (?, make_timestamp(?::BIGINT), ?, ?, ?, ?, ?, ?::UUID, ?, ?) RETURNING entry_id",
             duckdb::params![
@@ -238,7 +238,7 @@ impl Reader {
     /// A user's ledger, newest first, at most `limit` entries.
     pub fn trust_ledger(&self, user: UserId, limit: u32) -> Result<Vec<LedgerEntry>, QueryError> {
         let mut stmt = self.conn.prepare(
-            "SELECT l.entry_id, l.user_id, epoch_us(l.at), l.delta, l.score_after, l.reason,
+            "SELECT l.entry_id, l.user_id, epoch_us(l.changed_at), l.delta, l.score_after, l.reason,
                     l.alert_id::VARCHAR, l.actor, l.note, l.restricted, l.exempt
              FROM trust_ledger l WHERE l.user_id = ? ORDER BY l.entry_id DESC LIMIT ?",
         )?;

@@ -1,7 +1,7 @@
 //! A deterministic generator of realistic play histories, shared by the `generate`
 //! example and the ingest bench: Zipf-like users and titles, a few hundred cities,
 //! households with several devices, pauses, transcodes, and plays in time order.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::net::{IpAddr, Ipv4Addr};
 

@@ -32,7 +32,7 @@ CREATE SEQUENCE trust_ledger_seq;
 CREATE TABLE trust_ledger (
     entry_id    BIGINT NOT NULL PRIMARY KEY DEFAULT nextval('trust_ledger_seq'),
     user_id     BIGINT NOT NULL,
-    at          TIMESTAMP NOT NULL,
+    changed_at  TIMESTAMP NOT NULL,
     delta       DOUBLE NOT NULL,
     score_after DOUBLE NOT NULL,
     restricted  BOOLEAN NOT NULL,

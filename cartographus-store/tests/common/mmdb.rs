@@ -1,5 +1,6 @@
 //! A tiny MaxMind DB writer (format 2.0, 24-bit records) for tests: enough to build
 //! databases in the ip-location-db flat layout, whose real files are too large to ship.
+#![allow(unreachable_pub)]
 
 use std::net::IpAddr;
 

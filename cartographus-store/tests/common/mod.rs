@@ -1,6 +1,6 @@
 //! Shared helpers of the store's integration tests: a small builder of realistic
 //! playback events.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 pub mod mmdb;
 
