@@ -14,19 +14,27 @@ fn t(s: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_767_000_000 + s, 0).unwrap()
 }
 
-fn event(i: u64) -> PlaybackEvent {
+/// The `n`-th verdict of a stream in which every fourth report is a play seen before,
+/// re-reported by Tautulli 20 s later (150,000 plays, 50,000 duplicates per 200,000).
+fn event(n: u64) -> PlaybackEvent {
+    let (i, dup) = if n % 4 == 3 {
+        (n - 1, true)
+    } else {
+        (n, false)
+    };
     let server = ServerId::new("5d9a1f0c2e").unwrap();
     let ext = ExternalUserId::new(format!("{}", i % 5_000)).unwrap();
     let uid = derive_user_id(Source::Plex.platform(), &server, &ext);
+    let (source, session, start) = if dup {
+        (Source::Tautulli, format!("t{i}"), (i as i64) * 7 + 20)
+    } else {
+        (Source::Plex, format!("{i}"), (i as i64) * 7)
+    };
     let mut parts = EventParts::new(
-        if i.is_multiple_of(3) {
-            Source::Tautulli
-        } else {
-            Source::Plex
-        },
+        source,
         server,
-        SessionKey::new(format!("{i}")).unwrap(),
-        Timing::started(t((i as i64) * 7)),
+        SessionKey::new(session).unwrap(),
+        Timing::started(t(start)),
         Account::new(ext, "user").to_user_info(uid),
         ContentInfo::new(
             MediaType::Episode,

@@ -254,11 +254,13 @@ pub struct Deduplicator {
 impl Deduplicator {
     /// An empty deduplicator.
     pub fn new(config: DedupConfig) -> Self {
+        // Room for a busy window up front: growing a large table rehashes every entry.
+        let initial = config.max_entries.clamp(1, 1 << 16);
         Self {
             config: DedupConfig::new(config.retention_s, config.max_entries),
-            ids: HashSet::default(),
-            plays: HashMap::default(),
-            order: VecDeque::new(),
+            ids: HashSet::with_capacity_and_hasher(initial, Mix::default()),
+            plays: HashMap::with_capacity_and_hasher(initial, Mix::default()),
+            order: VecDeque::with_capacity(initial),
         }
     }
 
