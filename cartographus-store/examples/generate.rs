@@ -78,7 +78,10 @@ fn main() -> Result<()> {
         let r = store.append(&events)?;
         ingest_secs += t1.elapsed().as_secs_f64();
         if r.inserted != n as u64 {
-            eprintln!("batch at {done}: {} inserted, {:?}", r.inserted, r.duplicates);
+            eprintln!(
+                "batch at {done}: {} inserted, {:?}",
+                r.inserted, r.duplicates
+            );
         }
         done += n as u64;
     }
@@ -102,7 +105,11 @@ fn main() -> Result<()> {
         let t0 = Instant::now();
         let mut generator = synth::Generator::new(7, a.plays);
         write_tautulli(&path, &mut generator, a.plays)?;
-        println!("wrote {} Tautulli rows in {:.1} s", a.plays, t0.elapsed().as_secs_f64());
+        println!(
+            "wrote {} Tautulli rows in {:.1} s",
+            a.plays,
+            t0.elapsed().as_secs_f64()
+        );
         let target = a.out.with_extension("tautulli.duckdb");
         for p in [target.clone(), target.with_extension("duckdb.wal")] {
             let _ = std::fs::remove_file(p);
@@ -111,7 +118,8 @@ fn main() -> Result<()> {
         let mut geo = synth::resolver();
         let t1 = Instant::now();
         let job = TautulliImport::new(&path, generator.server().clone());
-        let report = store.import_tautulli(&job, Some(&mut geo), &mut |_| ControlFlow::Continue(()))?;
+        let report =
+            store.import_tautulli(&job, Some(&mut geo), &mut |_| ControlFlow::Continue(()))?;
         let secs = t1.elapsed().as_secs_f64();
         store.checkpoint()?;
         println!(
@@ -200,7 +208,10 @@ fn write_tautulli(path: &std::path::Path, g: &mut synth::Generator, n: u64) -> R
                 e.network.bandwidth_kbps,
                 e.network.location.map(|l| l.as_str()),
                 e.content.media_type.as_str(),
-                e.content.library_id.as_deref().map(|s| s.parse::<i64>().unwrap_or(1)),
+                e.content
+                    .library_id
+                    .as_deref()
+                    .map(|s| s.parse::<i64>().unwrap_or(1)),
                 e.timing.view_offset_ms.map(|v| v as i64),
             ])?;
             meta.execute(rusqlite::params![

@@ -30,7 +30,10 @@ impl AlertId {
     /// A deterministic id from a name (UUID v5 in the Cartographus namespace): the
     /// same finding raised twice gets the same id.
     pub fn derive(name: &[u8]) -> Self {
-        Self(Uuid::new_v5(&cartographus_core::CARTOGRAPHUS_NAMESPACE, name))
+        Self(Uuid::new_v5(
+            &cartographus_core::CARTOGRAPHUS_NAMESPACE,
+            name,
+        ))
     }
 
     /// The UUID.
@@ -48,10 +51,12 @@ impl fmt::Display for AlertId {
 impl FromStr for AlertId {
     type Err = QueryError;
     fn from_str(s: &str) -> Result<Self, QueryError> {
-        Uuid::parse_str(s).map(Self).map_err(|e| QueryError::Decode {
-            column: "alert_id",
-            detail: e.to_string(),
-        })
+        Uuid::parse_str(s)
+            .map(Self)
+            .map_err(|e| QueryError::Decode {
+                column: "alert_id",
+                detail: e.to_string(),
+            })
     }
 }
 
@@ -70,7 +75,8 @@ impl RuleName {
     pub fn new(s: &str) -> Result<Self, RuleNameError> {
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if ok {
             Ok(Self(s.into()))
         } else {
@@ -247,7 +253,11 @@ pub struct AlertPage {
 const SEP: &str = "\u{1f}";
 
 fn join<T: ToString>(items: &[T]) -> String {
-    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(SEP)
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(SEP)
 }
 
 impl Store {
@@ -355,33 +365,66 @@ fn decode(r: &duckdb::Row<'_>) -> Result<AlertRecord, QueryError> {
 impl Reader {
     /// One alert.
     pub fn alert(&self, id: AlertId) -> Result<Option<AlertRecord>, QueryError> {
-        let mut stmt = self.conn.prepare(&format!("{ALERT_SELECT} WHERE alert_id = ?::UUID"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{ALERT_SELECT} WHERE alert_id = ?::UUID"))?;
         let mut rows = stmt.query([id.to_string()])?;
         rows.next()?.map(decode).transpose()
     }
 
     /// A page of alerts matching `query`, newest first.
     pub fn alerts(&self, query: &AlertQuery) -> Result<AlertPage, QueryError> {
-        let limit = if query.limit == 0 { 100 } else { query.limit.min(1000) };
+        let limit = if query.limit == 0 {
+            100
+        } else {
+            query.limit.min(1000)
+        };
         let mut w = SqlWhere::new("");
-        w.list("rule", "", query.rules.iter().map(|r| Value::Text(r.as_str().to_owned())));
+        w.list(
+            "rule",
+            "",
+            query
+                .rules
+                .iter()
+                .map(|r| Value::Text(r.as_str().to_owned())),
+        );
         w.list(
             "severity",
             "::severity_t",
-            query.severities.iter().map(|s| Value::Text(s.as_str().to_owned())),
+            query
+                .severities
+                .iter()
+                .map(|s| Value::Text(s.as_str().to_owned())),
         );
-        w.list("user_id", "", query.users.iter().map(|u| Value::BigInt(i64::from(*u))));
-        w.list("server_id", "", query.servers.iter().map(|s| Value::Text(s.as_str().to_owned())));
+        w.list(
+            "user_id",
+            "",
+            query.users.iter().map(|u| Value::BigInt(i64::from(*u))),
+        );
+        w.list(
+            "server_id",
+            "",
+            query
+                .servers
+                .iter()
+                .map(|s| Value::Text(s.as_str().to_owned())),
+        );
         match query.acknowledged {
             Some(true) => w.raw("acknowledged_at IS NOT NULL", []),
             Some(false) => w.raw("acknowledged_at IS NULL", []),
             None => {}
         }
         if let Some(s) = query.start {
-            w.raw("created_at >= make_timestamp(?::BIGINT)", [Value::BigInt(s.timestamp_micros())]);
+            w.raw(
+                "created_at >= make_timestamp(?::BIGINT)",
+                [Value::BigInt(s.timestamp_micros())],
+            );
         }
         if let Some(e) = query.end {
-            w.raw("created_at < make_timestamp(?::BIGINT)", [Value::BigInt(e.timestamp_micros())]);
+            w.raw(
+                "created_at < make_timestamp(?::BIGINT)",
+                [Value::BigInt(e.timestamp_micros())],
+            );
         }
         if let Some(c) = query.after {
             w.raw(

@@ -172,7 +172,8 @@ impl Store {
             Err(duckdb::Error::QueryReturnedNoRows) => None,
             Err(e) => return Err(e.into()),
         };
-        let Some(event) = payload.and_then(|p| serde_json::from_str::<PlaybackEvent>(&p).ok()) else {
+        let Some(event) = payload.and_then(|p| serde_json::from_str::<PlaybackEvent>(&p).ok())
+        else {
             return Ok(None);
         };
         if let Err(reason) = validate(&event) {
@@ -214,7 +215,9 @@ fn decode_audit(r: &duckdb::Row<'_>) -> Result<AuditEntry, QueryError> {
             .transpose()
             .map_err(|e| bad("original_event_id", e))?,
         event: serde_json::from_str(&payload).map_err(|e| bad("payload", e))?,
-        restored_at: r.get::<_, Option<i64>>(4)?.and_then(DateTime::from_timestamp_micros),
+        restored_at: r
+            .get::<_, Option<i64>>(4)?
+            .and_then(DateTime::from_timestamp_micros),
     })
 }
 
@@ -232,7 +235,12 @@ impl Reader {
              ORDER BY audit_id LIMIT ?"
         ))?;
         let l = layer.map(|l| l.as_str());
-        let mut rows = stmt.query(duckdb::params![after_id, l, l, i64::from(limit.clamp(1, 10_000))])?;
+        let mut rows = stmt.query(duckdb::params![
+            after_id,
+            l,
+            l,
+            i64::from(limit.clamp(1, 10_000))
+        ])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             out.push(decode_audit(r)?);
@@ -242,7 +250,9 @@ impl Reader {
 
     /// One audit entry.
     pub fn audit_entry(&self, audit_id: i64) -> Result<Option<AuditEntry>, QueryError> {
-        let mut stmt = self.conn.prepare(&format!("{AUDIT_SELECT} WHERE audit_id = ?"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{AUDIT_SELECT} WHERE audit_id = ?"))?;
         let mut rows = stmt.query([audit_id])?;
         rows.next()?.map(decode_audit).transpose()
     }
@@ -261,8 +271,11 @@ impl Reader {
              FROM failed_events WHERE failed_id > ? AND (NOT ? OR resolved_at IS NULL)
              ORDER BY failed_id LIMIT ?",
         )?;
-        let mut rows =
-            stmt.query(duckdb::params![after_id, unresolved_only, i64::from(limit.clamp(1, 10_000))])?;
+        let mut rows = stmt.query(duckdb::params![
+            after_id,
+            unresolved_only,
+            i64::from(limit.clamp(1, 10_000))
+        ])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let payload: String = r.get(5)?;
@@ -278,7 +291,9 @@ impl Reader {
                 error: r.get(4)?,
                 payload: serde_json::from_str(&payload).map_err(|e| bad("payload", e))?,
                 attempts: r.get::<_, i32>(6)?.max(0) as u32,
-                resolved_at: r.get::<_, Option<i64>>(7)?.and_then(DateTime::from_timestamp_micros),
+                resolved_at: r
+                    .get::<_, Option<i64>>(7)?
+                    .and_then(DateTime::from_timestamp_micros),
             });
         }
         Ok(out)

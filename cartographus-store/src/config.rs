@@ -154,12 +154,21 @@ mod tests {
     fn memory_limits_parse() {
         assert_eq!("512MB".parse::<MemoryLimit>().unwrap().bytes(), 512_000_000);
         assert_eq!("2GiB".parse::<MemoryLimit>().unwrap().bytes(), 2 << 30);
-        assert_eq!(" 1 gb ".parse::<MemoryLimit>().unwrap().bytes(), 1_000_000_000);
+        assert_eq!(
+            " 1 gb ".parse::<MemoryLimit>().unwrap().bytes(),
+            1_000_000_000
+        );
         assert!(matches!(
             "1KB".parse::<MemoryLimit>(),
             Err(MemoryLimitError::TooSmall(1000))
         ));
-        assert!(matches!("lots".parse::<MemoryLimit>(), Err(MemoryLimitError::Number(_))));
-        assert!(matches!("5 parsecs".parse::<MemoryLimit>(), Err(MemoryLimitError::Unit(_))));
+        assert!(matches!(
+            "lots".parse::<MemoryLimit>(),
+            Err(MemoryLimitError::Number(_))
+        ));
+        assert!(matches!(
+            "5 parsecs".parse::<MemoryLimit>(),
+            Err(MemoryLimitError::Unit(_))
+        ));
     }
 }

@@ -254,7 +254,10 @@ impl Reader {
     /// One user.
     pub fn user(&self, id: UserId) -> Result<Option<UserRecord>, QueryError> {
         let sql = format!("{USER_SELECT} WHERE user_id = ?");
-        Ok(self.users_where(&sql, Some(i64::from(id)))?.into_iter().next())
+        Ok(self
+            .users_where(&sql, Some(i64::from(id)))?
+            .into_iter()
+            .next())
     }
 
     fn users_where(&self, sql: &str, id: Option<i64>) -> Result<Vec<UserRecord>, QueryError> {
@@ -270,7 +273,8 @@ impl Reader {
                 user_id,
                 platform_of(&r.get::<_, String>(1)?),
                 ServerId::new(r.get::<_, String>(2)?).map_err(decode_err("server_id"))?,
-                ExternalUserId::new(r.get::<_, String>(3)?).map_err(decode_err("external_user_id"))?,
+                ExternalUserId::new(r.get::<_, String>(3)?)
+                    .map_err(decode_err("external_user_id"))?,
                 r.get::<_, String>(4)?,
             );
             u.friendly_name = r.get(5)?;
@@ -313,15 +317,20 @@ impl Reader {
 
     /// Every link between users.
     pub fn user_links(&self) -> Result<Vec<UserLink>, QueryError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT user_a, user_b, kind, confidence FROM user_links ORDER BY user_a, user_b")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT user_a, user_b, kind, confidence FROM user_links ORDER BY user_a, user_b",
+        )?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let a = UserId::try_from(r.get::<_, i64>(0)?).map_err(decode_err("user_a"))?;
             let b = UserId::try_from(r.get::<_, i64>(1)?).map_err(decode_err("user_b"))?;
-            out.push(UserLink::new(a, b, link_kind(&r.get::<_, String>(2)?), r.get(3)?));
+            out.push(UserLink::new(
+                a,
+                b,
+                link_kind(&r.get::<_, String>(2)?),
+                r.get(3)?,
+            ));
         }
         Ok(out)
     }
@@ -338,15 +347,17 @@ impl Reader {
         while let Some(r) = rows.next()? {
             out.push(ContentMapping {
                 content_id: r.get(0)?,
-                server_id: ServerId::new(r.get::<_, String>(1)?).map_err(decode_err("server_id"))?,
+                server_id: ServerId::new(r.get::<_, String>(1)?)
+                    .map_err(decode_err("server_id"))?,
                 platform: platform_of(&r.get::<_, String>(2)?),
-                media_key: MediaKey::new(r.get::<_, String>(3)?).map_err(decode_err("media_key"))?,
-                media_type: r.get::<_, String>(4)?.parse().map_err(|e: cartographus_core::UnknownVariant| {
-                    QueryError::Decode {
+                media_key: MediaKey::new(r.get::<_, String>(3)?)
+                    .map_err(decode_err("media_key"))?,
+                media_type: r.get::<_, String>(4)?.parse().map_err(
+                    |e: cartographus_core::UnknownVariant| QueryError::Decode {
                         column: "media_type",
                         detail: e.to_string(),
-                    }
-                })?,
+                    },
+                )?,
                 title: r.get(5)?,
             });
         }

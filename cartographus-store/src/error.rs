@@ -67,7 +67,9 @@ pub enum OpenError {
         path: PathBuf,
     },
     /// The file exists but is not a DuckDB database (or is damaged beyond reading).
-    #[error("{path} is not a readable Cartographus database (corrupt or not a DuckDB file): {source}")]
+    #[error(
+        "{path} is not a readable Cartographus database (corrupt or not a DuckDB file): {source}"
+    )]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -76,7 +78,9 @@ pub enum OpenError {
     },
     /// The file is a DuckDB database but holds no Cartographus schema while holding
     /// other tables: it belongs to another program.
-    #[error("{path} is a DuckDB database of another program (it has tables but no schema_migrations)")]
+    #[error(
+        "{path} is a DuckDB database of another program (it has tables but no schema_migrations)"
+    )]
     ForeignDatabase {
         /// The file.
         path: PathBuf,

@@ -3,8 +3,8 @@
 //! with one `?` placeholder per value ([`Filter::to_sql`], crate-internal); no value
 //! is ever spliced into SQL text. Column names come from this file only.
 
-use chrono::{DateTime, Duration, Utc};
 use cartographus_core::{MediaType, NetworkLocation, ServerId, Source, TranscodeDecision, UserId};
+use chrono::{DateTime, Duration, Utc};
 use duckdb::types::Value;
 use serde::{Deserialize, Serialize};
 
@@ -76,13 +76,27 @@ impl Filter {
     pub(crate) fn to_sql(&self, alias: &str) -> SqlWhere {
         let mut w = SqlWhere::new(alias);
         if let Some(s) = self.start {
-            w.raw("started_at >= make_timestamp(?::BIGINT)", [Value::BigInt(s.timestamp_micros())]);
+            w.raw(
+                "started_at >= make_timestamp(?::BIGINT)",
+                [Value::BigInt(s.timestamp_micros())],
+            );
         }
         if let Some(e) = self.end {
-            w.raw("started_at < make_timestamp(?::BIGINT)", [Value::BigInt(e.timestamp_micros())]);
+            w.raw(
+                "started_at < make_timestamp(?::BIGINT)",
+                [Value::BigInt(e.timestamp_micros())],
+            );
         }
-        w.list("user_id", "", self.users.iter().map(|u| Value::BigInt(i64::from(*u))));
-        w.list("media_type", "::media_type_t", self.media_types.iter().map(|m| text(m.as_str())));
+        w.list(
+            "user_id",
+            "",
+            self.users.iter().map(|u| Value::BigInt(i64::from(*u))),
+        );
+        w.list(
+            "media_type",
+            "::media_type_t",
+            self.media_types.iter().map(|m| text(m.as_str())),
+        );
         w.list("platform", "", self.platforms.iter().map(|s| text(s)));
         w.list("player", "", self.players.iter().map(|s| text(s)));
         w.list(
@@ -90,22 +104,44 @@ impl Filter {
             "::transcode_t",
             self.transcode_decisions.iter().map(|t| text(t.as_str())),
         );
-        w.list("video_resolution", "", self.video_resolutions.iter().map(|s| text(s)));
+        w.list(
+            "video_resolution",
+            "",
+            self.video_resolutions.iter().map(|s| text(s)),
+        );
         w.list("video_codec", "", self.video_codecs.iter().map(|s| text(s)));
         w.list("audio_codec", "", self.audio_codecs.iter().map(|s| text(s)));
         w.list("library_name", "", self.libraries.iter().map(|s| text(s)));
-        w.list("content_rating", "", self.content_ratings.iter().map(|s| text(s)));
+        w.list(
+            "content_rating",
+            "",
+            self.content_ratings.iter().map(|s| text(s)),
+        );
         w.list("year", "", self.years.iter().map(|y| Value::USmallInt(*y)));
         if let Some(l) = self.network_location {
-            w.raw_col("network_location", " = ?::net_location_t", [text(l.as_str())]);
+            w.raw_col(
+                "network_location",
+                " = ?::net_location_t",
+                [text(l.as_str())],
+            );
         }
-        w.list("server_id", "", self.servers.iter().map(|s| text(s.as_str())));
+        w.list(
+            "server_id",
+            "",
+            self.servers.iter().map(|s| text(s.as_str())),
+        );
         w.list(
             "country_code",
             "",
-            self.countries.iter().map(|c| text(&c.trim().to_ascii_uppercase())),
+            self.countries
+                .iter()
+                .map(|c| text(&c.trim().to_ascii_uppercase())),
         );
-        w.list("source", "::source_t", self.sources.iter().map(|s| text(s.as_str())));
+        w.list(
+            "source",
+            "::source_t",
+            self.sources.iter().map(|s| text(s.as_str())),
+        );
         w
     }
 }

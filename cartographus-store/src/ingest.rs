@@ -184,10 +184,10 @@ SELECT event_id::UUID, source::source_t, server_id, session_key, correlation_key
        country_code, country_name, region, city, postal_code, time_zone, asn, as_org,
        location_label, geo_source::geo_source_t, h3_r6, h3_r7, h3_r8
 FROM ingest_stage
-WHERE seq NOT IN (SELECT seq FROM ingest_drop)
-ORDER BY started_us, event_id";
+WHERE seq NOT IN (SELECT seq FROM ingest_drop)";
 
-const PLATFORM_SQL: &str = "CASE source WHEN 'jellyfin' THEN 'jellyfin' WHEN 'emby' THEN 'emby' ELSE 'plex' END";
+const PLATFORM_SQL: &str =
+    "CASE source WHEN 'jellyfin' THEN 'jellyfin' WHEN 'emby' THEN 'emby' ELSE 'plex' END";
 
 fn side_tables_sql() -> [String; 4] {
     [
@@ -233,17 +233,21 @@ fn side_tables_sql() -> [String; 4] {
          WHERE geo_source IS NOT NULL AND coalesce(public_ip, ip) IS NOT NULL
          GROUP BY coalesce(public_ip, ip)"
             .to_owned(),
+        // Items already mapped are skipped: a mapping changes when an item is re-matched,
+        // which is rare, and replacing rows costs more than all other side tables.
         format!(
-            "INSERT OR REPLACE INTO content_mappings (server_id, media_key, platform, media_type,
+            "INSERT INTO content_mappings (server_id, media_key, platform, media_type,
                 title, content_id, imdb_id, tmdb_id, tvdb_id)
-             SELECT server_id, media_key, any_value({PLATFORM_SQL}),
-                    arg_max(media_type, started_us)::media_type_t, arg_max(title, started_us),
-                    arg_max(coalesce('imdb:' || imdb_id, 'tmdb:' || tmdb_id, 'tvdb:' || tvdb_id), started_us),
-                    arg_max(imdb_id, started_us), arg_max(tmdb_id, started_us),
-                    arg_max(tvdb_id, started_us)
-             FROM ingest_stage
-             WHERE coalesce(imdb_id, tmdb_id, tvdb_id) IS NOT NULL
-             GROUP BY server_id, media_key"
+             SELECT s.server_id, s.media_key, any_value({PLATFORM_SQL}),
+                    arg_max(s.media_type, s.started_us)::media_type_t,
+                    arg_max(s.title, s.started_us),
+                    arg_max(coalesce('imdb:' || s.imdb_id, 'tmdb:' || s.tmdb_id, 'tvdb:' || s.tvdb_id), s.started_us),
+                    arg_max(s.imdb_id, s.started_us), arg_max(s.tmdb_id, s.started_us),
+                    arg_max(s.tvdb_id, s.started_us)
+             FROM ingest_stage s
+             ANTI JOIN content_mappings c ON c.server_id = s.server_id AND c.media_key = s.media_key
+             WHERE coalesce(s.imdb_id, s.tmdb_id, s.tvdb_id) IS NOT NULL
+             GROUP BY s.server_id, s.media_key"
         ),
     ]
 }
@@ -314,8 +318,13 @@ pub(crate) fn append_in_tx(
     let mut audit: Vec<(usize, Dropped)> = Vec::new();
     conn.execute_batch("DELETE FROM ingest_stage; DELETE FROM ingest_drop;")?;
     if !staged.is_empty() {
-        let mut batch = StageBatch::with_capacity(staged.len());
-        for &i in &staged {
+        // Staged (and so stored) in start-time order: DuckDB keeps insertion order, and
+        // sorted row groups let its min/max zonemaps prune time-range queries. Dedup
+        // below still walks the batch in the order it was given, as core would.
+        let mut order = staged.clone();
+        order.sort_by_key(|&i| (events[i].timing.started_at, events[i].event_id()));
+        let mut batch = StageBatch::with_capacity(order.len());
+        for &i in &order {
             batch.push(i, &events[i]);
         }
         let mut app = conn.appender_to_catalog_and_db("ingest_stage", "temp", "main")?;
@@ -389,51 +398,51 @@ pub(crate) fn append_in_tx(
             conn.execute_batch(&sql)?;
         }
     }
-        if !audit.is_empty() {
-            audit.sort_by_key(|(i, _)| *i);
-            conn.execute_batch("DELETE FROM audit_stage")?;
-            let mut app = conn.appender_to_catalog_and_db("audit_stage", "temp", "main")?;
-            for (i, d) in &audit {
-                let e = &events[*i];
-                app.append_row(duckdb::params![
-                    d.event_id.to_string(),
-                    d.layer.as_str(),
-                    d.original.to_string(),
-                    e.identity.source.as_str(),
-                    e.identity.server_id.as_str(),
-                    e.identity.correlation_key.as_str(),
-                    e.timing.started_at.timestamp_micros(),
-                    json(e),
-                ])?;
-                report.duplicates.add(d.layer);
-            }
-            app.flush()?;
-            drop(app);
-            conn.execute_batch(
-                "INSERT INTO dedupe_audit (event_id, layer, original_event_id, source, server_id,
+    if !audit.is_empty() {
+        audit.sort_by_key(|(i, _)| *i);
+        conn.execute_batch("DELETE FROM audit_stage")?;
+        let mut app = conn.appender_to_catalog_and_db("audit_stage", "temp", "main")?;
+        for (i, d) in &audit {
+            let e = &events[*i];
+            app.append_row(duckdb::params![
+                d.event_id.to_string(),
+                d.layer.as_str(),
+                d.original.to_string(),
+                e.identity.source.as_str(),
+                e.identity.server_id.as_str(),
+                e.identity.correlation_key.as_str(),
+                e.timing.started_at.timestamp_micros(),
+                json(e),
+            ])?;
+            report.duplicates.add(d.layer);
+        }
+        app.flush()?;
+        drop(app);
+        conn.execute_batch(
+            "INSERT INTO dedupe_audit (event_id, layer, original_event_id, source, server_id,
                     correlation_key, started_at, payload)
                  SELECT event_id::UUID, layer::dedup_layer_t, original::UUID, source::source_t,
                     server_id, correlation_key, make_timestamp(started_us), payload::JSON
                  FROM audit_stage",
-            )?;
-            report.dropped = audit.into_iter().map(|(_, d)| d).collect();
-        }
-        if !report.failed.is_empty() {
-            let by_id: HashMap<EventId, &PlaybackEvent> =
-                events.iter().map(|e| (e.event_id(), e)).collect();
-            let mut stmt = conn.prepare_cached(
-                "INSERT INTO failed_events (event_id, source, stage, error, payload)
+        )?;
+        report.dropped = audit.into_iter().map(|(_, d)| d).collect();
+    }
+    if !report.failed.is_empty() {
+        let by_id: HashMap<EventId, &PlaybackEvent> =
+            events.iter().map(|e| (e.event_id(), e)).collect();
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO failed_events (event_id, source, stage, error, payload)
                  VALUES (?::UUID, ?, 'ingest', ?, ?)",
-            )?;
-            for f in &report.failed {
-                let e = by_id[&f.event_id];
-                stmt.execute(duckdb::params![
-                    f.event_id.to_string(),
-                    e.identity.source.as_str(),
-                    f.reason.as_str(),
-                    json(e),
-                ])?;
-            }
+        )?;
+        for f in &report.failed {
+            let e = by_id[&f.event_id];
+            stmt.execute(duckdb::params![
+                f.event_id.to_string(),
+                e.identity.source.as_str(),
+                f.reason.as_str(),
+                json(e),
+            ])?;
         }
-        Ok(report)
+    }
+    Ok(report)
 }

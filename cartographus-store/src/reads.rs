@@ -262,7 +262,8 @@ impl Reader {
 
     /// The play with this id.
     pub fn playback(&self, id: EventId) -> Result<Option<PlaybackEvent>, QueryError> {
-        let sql = format!("SELECT {PLAYBACK_SELECT} FROM {PLAYBACK_FROM} WHERE p.event_id = ?::UUID");
+        let sql =
+            format!("SELECT {PLAYBACK_SELECT} FROM {PLAYBACK_FROM} WHERE p.event_id = ?::UUID");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query([id.to_string()])?;
         match rows.next()? {
@@ -277,7 +278,9 @@ impl Reader {
         let sql = format!("SELECT count(*) FROM playback_events p WHERE {}", w.sql());
         let n: i64 = self
             .conn
-            .query_row(&sql, duckdb::params_from_iter(w.params.iter()), |r| r.get(0))?;
+            .query_row(&sql, duckdb::params_from_iter(w.params.iter()), |r| {
+                r.get(0)
+            })?;
         Ok(n.max(0) as u64)
     }
 
@@ -321,13 +324,15 @@ impl Reader {
              FROM playback_events p WHERE {}",
             w.sql()
         );
-        let (lo, hi): (Option<i64>, Option<i64>) = self.conn.query_row(
-            &sql,
-            duckdb::params_from_iter(w.params.iter()),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (lo, hi): (Option<i64>, Option<i64>) =
+            self.conn
+                .query_row(&sql, duckdb::params_from_iter(w.params.iter()), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
         Ok(match (lo, hi) {
-            (Some(a), Some(b)) => DateTime::from_timestamp_micros(a).zip(DateTime::from_timestamp_micros(b)),
+            (Some(a), Some(b)) => {
+                DateTime::from_timestamp_micros(a).zip(DateTime::from_timestamp_micros(b))
+            }
             _ => None,
         })
     }

@@ -111,7 +111,9 @@ pub(crate) fn decode(row: &Row<'_>) -> Result<PlaybackEvent, QueryError> {
     let correlation_key: CorrelationKey = c.req_parse("correlation_key")?;
     let cross_source_key: CrossSourceKey = c.req_parse("cross_source_key")?;
     let reference_id: Option<EventId> = c.parse("reference_id")?;
-    let started_at = c.time("started_at")?.ok_or_else(|| bad("started_at", "NULL"))?;
+    let started_at = c
+        .time("started_at")?
+        .ok_or_else(|| bad("started_at", "NULL"))?;
     let mut timing = Timing::started(started_at);
     timing.updated_at = c.time("updated_at")?.unwrap_or(started_at);
     timing.stopped_at = c.time("stopped_at")?;

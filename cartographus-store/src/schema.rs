@@ -58,8 +58,9 @@ pub(crate) fn current_version(conn: &Connection) -> Result<u32, duckdb::Error> {
     if !table_exists(conn, "schema_migrations")? {
         return Ok(0);
     }
-    let v: Option<i64> =
-        conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))?;
+    let v: Option<i64> = conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+        r.get(0)
+    })?;
     Ok(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0))
 }
 
@@ -87,7 +88,10 @@ pub(crate) fn migrate(
     }
     let target = target.min(SCHEMA_VERSION);
     let from = version;
-    for m in MIGRATIONS.iter().filter(|m| m.version > from && m.version <= target) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > from && m.version <= target)
+    {
         apply(conn, m).map_err(|source| OpenError::Migration {
             version: m.version,
             name: m.name,

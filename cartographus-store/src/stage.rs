@@ -160,7 +160,9 @@ pub(crate) struct StageBatch {
 
 impl std::fmt::Debug for StageBatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StageBatch").field("columns", &self.cols.len()).finish()
+        f.debug_struct("StageBatch")
+            .field("columns", &self.cols.len())
+            .finish()
     }
 }
 
@@ -196,7 +198,11 @@ impl RowWriter<'_> {
         if let Col::Int(b) = &mut self.cols[self.i] {
             b.append_option(v);
         } else {
-            debug_assert!(false, "column {} is not an integer", STAGE_COLUMNS[self.i].0);
+            debug_assert!(
+                false,
+                "column {} is not an integer",
+                STAGE_COLUMNS[self.i].0
+            );
         }
         self.i += 1;
     }
@@ -373,7 +379,11 @@ impl StageBatch {
         w.int(g.and_then(|g| g.asn).map(i64::from));
         w.str(g.and_then(|g| g.as_org.as_deref()));
         w.str(g.and_then(|g| g.label.as_deref()));
-        w.str(g.map(|g| g.source.unwrap_or(cartographus_core::GeoSource::Unknown).as_str()));
+        w.str(g.map(|g| {
+            g.source
+                .unwrap_or(cartographus_core::GeoSource::Unknown)
+                .as_str()
+        }));
         let cells = point.map(|p| {
             *cell_cache
                 .entry((p.lat().to_bits(), p.lon().to_bits()))

@@ -47,9 +47,11 @@ pub struct Reader {
 }
 
 fn engine_config(config: &StoreConfig) -> Result<Config, OpenError> {
-    let setting = |setting: &'static str| move |e: duckdb::Error| OpenError::Setting {
-        setting,
-        source: DbError::from(e),
+    let setting = |setting: &'static str| {
+        move |e: duckdb::Error| OpenError::Setting {
+            setting,
+            source: DbError::from(e),
+        }
     };
     // No extension is ever downloaded: json and parquet are linked in, and a missing
     // extension must fail at once instead of stalling on a network timeout.
@@ -58,7 +60,9 @@ fn engine_config(config: &StoreConfig) -> Result<Config, OpenError> {
         .map_err(setting("autoload_known_extensions"))?;
     if let Some(limit) = config.max_memory {
         let kb = (limit.bytes() / 1000).max(1);
-        c = c.max_memory(&format!("{kb}KB")).map_err(setting("max_memory"))?;
+        c = c
+            .max_memory(&format!("{kb}KB"))
+            .map_err(setting("max_memory"))?;
     }
     if let Some(threads) = config.threads {
         c = c.threads(i64::from(threads)).map_err(setting("threads"))?;
@@ -117,7 +121,9 @@ impl Store {
             setting: "autoload_known_extensions",
             source: e.into(),
         })?;
-        let target = config.stop_at_schema_version.unwrap_or(schema::SCHEMA_VERSION);
+        let target = config
+            .stop_at_schema_version
+            .unwrap_or(schema::SCHEMA_VERSION);
         let schema_version = match schema::migrate(&conn, &label, target) {
             // A file DuckDB opened but cannot read its catalog from is damaged.
             Err(OpenError::Db(source)) if existed_before => {

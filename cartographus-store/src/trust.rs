@@ -199,7 +199,8 @@ fn bad(column: &'static str, detail: impl ToString) -> QueryError {
 }
 
 fn ts(v: Option<i64>, column: &'static str) -> Result<DateTime<Utc>, QueryError> {
-    v.and_then(DateTime::from_timestamp_micros).ok_or_else(|| bad(column, "NULL"))
+    v.and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(|| bad(column, "NULL"))
 }
 
 const SCORE_SELECT: &str = "SELECT user_id, score, restricted, exempt, epoch_us(last_finding_at),
@@ -211,7 +212,9 @@ fn decode_score(r: &duckdb::Row<'_>) -> Result<TrustScore, QueryError> {
         score: r.get(1)?,
         restricted: r.get(2)?,
         exempt: r.get(3)?,
-        last_finding_at: r.get::<_, Option<i64>>(4)?.and_then(DateTime::from_timestamp_micros),
+        last_finding_at: r
+            .get::<_, Option<i64>>(4)?
+            .and_then(DateTime::from_timestamp_micros),
         updated_at: ts(r.get(5)?, "updated_at")?,
     })
 }
@@ -219,14 +222,18 @@ fn decode_score(r: &duckdb::Row<'_>) -> Result<TrustScore, QueryError> {
 impl Reader {
     /// One user's score (`None`: never changed, i.e. the engine's starting score).
     pub fn trust_score(&self, user: UserId) -> Result<Option<TrustScore>, QueryError> {
-        let mut stmt = self.conn.prepare(&format!("{SCORE_SELECT} WHERE user_id = ?"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{SCORE_SELECT} WHERE user_id = ?"))?;
         let mut rows = stmt.query([i64::from(user)])?;
         rows.next()?.map(decode_score).transpose()
     }
 
     /// Every stored score, lowest first.
     pub fn trust_scores(&self) -> Result<Vec<TrustScore>, QueryError> {
-        let mut stmt = self.conn.prepare(&format!("{SCORE_SELECT} ORDER BY score, user_id"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{SCORE_SELECT} ORDER BY score, user_id"))?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -254,7 +261,10 @@ impl Reader {
                 r.get(9)?,
                 TrustReason::parse(&reason).ok_or_else(|| bad("reason", reason))?,
             );
-            change.alert_id = r.get::<_, Option<String>>(6)?.map(|s| s.parse()).transpose()?;
+            change.alert_id = r
+                .get::<_, Option<String>>(6)?
+                .map(|s| s.parse())
+                .transpose()?;
             change.actor = r.get(7)?;
             change.note = r.get(8)?;
             change.exempt = r.get(10)?;

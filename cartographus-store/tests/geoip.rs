@@ -14,7 +14,9 @@ use cartographus_store::{
 use common::mmdb::{build, map, s, Val};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/geoip").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/geoip")
+        .join(name)
 }
 
 fn ip(s: &str) -> IpAddr {
@@ -22,7 +24,9 @@ fn ip(s: &str) -> IpAddr {
 }
 
 fn locate(l: &MmdbLocator, addr: &str) -> Geolocation {
-    l.locate(ip(addr)).unwrap().unwrap_or_else(|| panic!("{addr} not found"))
+    l.locate(ip(addr))
+        .unwrap()
+        .unwrap_or_else(|| panic!("{addr} not found"))
 }
 
 fn assert_close(a: f64, b: f64) {
@@ -33,18 +37,128 @@ fn assert_close(a: f64, b: f64) {
 fn geoip2_city_test_database_answers_as_its_source_data() {
     let l = MmdbLocator::open(&[fixture("GeoIP2-City-Test.mmdb")], &[]).unwrap();
     // (ip, city, region, country, lat, lon, tz, accuracy, postal)
-    type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a str, f64, f64, &'a str, f64, Option<&'a str>);
+    type Case<'a> = (
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        f64,
+        f64,
+        &'a str,
+        f64,
+        Option<&'a str>,
+    );
     let cases: &[Case<'_>] = &[
-        ("81.2.69.142", Some("London"), Some("England"), "GB", 51.5142, -0.0931, "Europe/London", 10.0, None),
-        ("81.2.69.160", Some("London"), Some("England"), "GB", 51.5142, -0.0931, "Europe/London", 100.0, None),
-        ("2.125.160.216", Some("Boxford"), Some("England"), "GB", 51.75, -1.25, "Europe/London", 100.0, Some("OX1")),
-        ("216.160.83.56", Some("Milton"), Some("Washington"), "US", 47.2513, -122.3149, "America/Los_Angeles", 22.0, Some("98354")),
-        ("89.160.20.112", Some("Linköping"), Some("Östergötland County"), "SE", 58.4167, 15.6167, "Europe/Stockholm", 76.0, None),
-        ("175.16.199.0", Some("Changchun"), Some("Jilin Sheng"), "CN", 43.88, 125.3228, "Asia/Harbin", 100.0, None),
-        ("214.78.120.0", Some("San Diego"), Some("California"), "US", 32.7405, -117.0935, "America/Los_Angeles", 100.0, Some("92105")),
-        ("2001:480:10::1", Some("San Diego"), Some("California"), "US", 32.7203, -117.1552, "America/Los_Angeles", 20.0, Some("92101")),
-        ("214.0.1.0", Some("Melbourne"), Some("Victoria"), "AU", -37.8159, 144.9669, "Australia/Melbourne", 20.0, Some("3000")),
-        ("2001:218::1", None, None, "JP", 35.68536, 139.75309, "Asia/Tokyo", 100.0, None),
+        (
+            "81.2.69.142",
+            Some("London"),
+            Some("England"),
+            "GB",
+            51.5142,
+            -0.0931,
+            "Europe/London",
+            10.0,
+            None,
+        ),
+        (
+            "81.2.69.160",
+            Some("London"),
+            Some("England"),
+            "GB",
+            51.5142,
+            -0.0931,
+            "Europe/London",
+            100.0,
+            None,
+        ),
+        (
+            "2.125.160.216",
+            Some("Boxford"),
+            Some("England"),
+            "GB",
+            51.75,
+            -1.25,
+            "Europe/London",
+            100.0,
+            Some("OX1"),
+        ),
+        (
+            "216.160.83.56",
+            Some("Milton"),
+            Some("Washington"),
+            "US",
+            47.2513,
+            -122.3149,
+            "America/Los_Angeles",
+            22.0,
+            Some("98354"),
+        ),
+        (
+            "89.160.20.112",
+            Some("Linköping"),
+            Some("Östergötland County"),
+            "SE",
+            58.4167,
+            15.6167,
+            "Europe/Stockholm",
+            76.0,
+            None,
+        ),
+        (
+            "175.16.199.0",
+            Some("Changchun"),
+            Some("Jilin Sheng"),
+            "CN",
+            43.88,
+            125.3228,
+            "Asia/Harbin",
+            100.0,
+            None,
+        ),
+        (
+            "214.78.120.0",
+            Some("San Diego"),
+            Some("California"),
+            "US",
+            32.7405,
+            -117.0935,
+            "America/Los_Angeles",
+            100.0,
+            Some("92105"),
+        ),
+        (
+            "2001:480:10::1",
+            Some("San Diego"),
+            Some("California"),
+            "US",
+            32.7203,
+            -117.1552,
+            "America/Los_Angeles",
+            20.0,
+            Some("92101"),
+        ),
+        (
+            "214.0.1.0",
+            Some("Melbourne"),
+            Some("Victoria"),
+            "AU",
+            -37.8159,
+            144.9669,
+            "Australia/Melbourne",
+            20.0,
+            Some("3000"),
+        ),
+        (
+            "2001:218::1",
+            None,
+            None,
+            "JP",
+            35.68536,
+            139.75309,
+            "Asia/Tokyo",
+            100.0,
+            None,
+        ),
     ];
     for (addr, city, region, country, lat, lon, tz, acc, postal) in cases {
         let g = locate(&l, addr);
@@ -61,7 +175,10 @@ fn geoip2_city_test_database_answers_as_its_source_data() {
         assert_eq!(g.postal_code.as_deref(), *postal, "{addr}");
         assert_eq!(g.source, Some(GeoSource::Mmdb));
     }
-    assert_eq!(locate(&l, "81.2.69.142").country_name.as_deref(), Some("United Kingdom"));
+    assert_eq!(
+        locate(&l, "81.2.69.142").country_name.as_deref(),
+        Some("United Kingdom")
+    );
     // Not in the database: "no record", not an error and not (0, 0).
     assert!(l.locate(ip("10.0.0.1")).unwrap().is_none());
     assert!(l.locate(ip("127.0.0.1")).unwrap().is_none());
@@ -81,7 +198,10 @@ fn geolite2_city_and_asn() {
     assert_eq!(sd.accuracy_km, Some(10.0));
     let se = locate(&l, "89.160.20.112");
     assert_eq!(se.city.as_deref(), Some("Linköping"));
-    assert_eq!((se.asn, se.as_org.as_deref()), (Some(29518), Some("Bredband2 AB")));
+    assert_eq!(
+        (se.asn, se.as_org.as_deref()),
+        (Some(29518), Some("Bredband2 AB"))
+    );
     // ASN-only answers still say who runs the network.
     for (addr, asn, org) in [
         ("1.128.0.0", 1221, Some("Telstra Pty Ltd")),
@@ -129,9 +249,32 @@ fn ip_location_db_flat_layout_in_separate_ipv4_and_ipv6_files() {
             4,
             "dbip-city-ipv4",
             &[
-                ("81.2.69.0/24", flat("GB", "England", "London", Val::F32(51.5142), Val::F32(-0.0931), "Europe/London")),
-                ("203.0.113.0/24", flat("AU", "Victoria", "Melbourne", Val::F64(-37.8159), Val::F64(144.9669), "Australia/Melbourne")),
-                ("198.51.100.0/24", flat("ZZ", "", "", Val::F64(0.0), Val::F64(0.0), "")),
+                (
+                    "81.2.69.0/24",
+                    flat(
+                        "GB",
+                        "England",
+                        "London",
+                        Val::F32(51.5142),
+                        Val::F32(-0.0931),
+                        "Europe/London",
+                    ),
+                ),
+                (
+                    "203.0.113.0/24",
+                    flat(
+                        "AU",
+                        "Victoria",
+                        "Melbourne",
+                        Val::F64(-37.8159),
+                        Val::F64(144.9669),
+                        "Australia/Melbourne",
+                    ),
+                ),
+                (
+                    "198.51.100.0/24",
+                    flat("ZZ", "", "", Val::F64(0.0), Val::F64(0.0), ""),
+                ),
             ],
         ),
     )
@@ -141,7 +284,17 @@ fn ip_location_db_flat_layout_in_separate_ipv4_and_ipv6_files() {
         build(
             6,
             "dbip-city-ipv6",
-            &[("2a02:1000::/32", flat("de", "Berlin", "Berlin", Val::F64(52.52), Val::F64(13.405), "Europe/Berlin"))],
+            &[(
+                "2a02:1000::/32",
+                flat(
+                    "de",
+                    "Berlin",
+                    "Berlin",
+                    Val::F64(52.52),
+                    Val::F64(13.405),
+                    "Europe/Berlin",
+                ),
+            )],
         ),
     )
     .unwrap();
@@ -161,7 +314,11 @@ fn ip_location_db_flat_layout_in_separate_ipv4_and_ipv6_files() {
 
     let berlin = locate(&l, "2a02:1000:abcd::1");
     assert_eq!(berlin.city.as_deref(), Some("Berlin"));
-    assert_eq!(berlin.country_code.as_deref(), Some("DE"), "codes are upper case");
+    assert_eq!(
+        berlin.country_code.as_deref(),
+        Some("DE"),
+        "codes are upper case"
+    );
 
     // (0, 0) is "unknown", never a place in the Gulf of Guinea.
     let zero = locate(&l, "198.51.100.1");
@@ -175,9 +332,15 @@ fn bad_files_are_typed_errors() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.mmdb");
     std::fs::write(&junk, b"definitely not a maxmind database").unwrap();
-    assert!(matches!(MmdbLocator::open(&[&junk], &[]), Err(GeoIpError::Invalid { .. })));
+    assert!(matches!(
+        MmdbLocator::open(&[&junk], &[]),
+        Err(GeoIpError::Invalid { .. })
+    ));
     let missing = dir.path().join("missing.mmdb");
-    assert!(matches!(MmdbLocator::open(&[&missing], &[]), Err(GeoIpError::Io { .. })));
+    assert!(matches!(
+        MmdbLocator::open(&[&missing], &[]),
+        Err(GeoIpError::Io { .. })
+    ));
 }
 
 #[test]
@@ -198,16 +361,30 @@ fn resolver_overrides_local_addresses_cache_and_unknown() {
             .with_cache_capacity(16),
     );
     let g = r.resolve(ip("81.2.69.142"));
-    assert_eq!((g.source, g.label.as_deref()), (Some(GeoSource::Override), Some("office")));
+    assert_eq!(
+        (g.source, g.label.as_deref()),
+        (Some(GeoSource::Override), Some("office"))
+    );
     assert_eq!(g.city.as_deref(), Some("Sevenoaks"));
 
-    for local in ["192.168.1.20", "10.1.2.3", "127.0.0.1", "169.254.1.1", "fd00::1", "fe80::1", "::ffff:192.168.0.9"] {
+    for local in [
+        "192.168.1.20",
+        "10.1.2.3",
+        "127.0.0.1",
+        "169.254.1.1",
+        "fd00::1",
+        "fe80::1",
+        "::ffff:192.168.0.9",
+    ] {
         let g = r.resolve(ip(local));
         assert_eq!(g.source, Some(GeoSource::Private), "{local}");
         assert_eq!(g.point, Some(home), "{local}");
     }
     let cgnat = r.resolve(ip("100.64.3.4"));
-    assert_eq!((cgnat.source, cgnat.point), (Some(GeoSource::Private), None));
+    assert_eq!(
+        (cgnat.source, cgnat.point),
+        (Some(GeoSource::Private), None)
+    );
 
     let milton = r.resolve(ip("216.160.83.56"));
     assert_eq!(milton.city.as_deref(), Some("Milton"));
@@ -218,7 +395,11 @@ fn resolver_overrides_local_addresses_cache_and_unknown() {
     // Unknown public, documentation and reserved addresses: unknown, no point.
     for addr in ["8.8.8.8", "192.0.2.1", "0.0.0.0", "2001:db8::1"] {
         let g = r.resolve(ip(addr));
-        assert_eq!((g.source, g.point), (Some(GeoSource::Unknown), None), "{addr}");
+        assert_eq!(
+            (g.source, g.point),
+            (Some(GeoSource::Unknown), None),
+            "{addr}"
+        );
     }
     assert_eq!(r.stats().lookups, 2, "only public addresses are looked up");
 }
@@ -226,17 +407,32 @@ fn resolver_overrides_local_addresses_cache_and_unknown() {
 #[test]
 fn table_locator_is_a_drop_in_for_tests() {
     let table = TableLocator::new()
-        .with("1.2.0.0/16".parse().unwrap(), Geolocation::at(GeoPoint::new(10.0, 10.0).unwrap(), GeoSource::Mmdb))
-        .with("1.2.3.0/24".parse().unwrap(), Geolocation::at(GeoPoint::new(20.0, 20.0).unwrap(), GeoSource::Mmdb));
+        .with(
+            "1.2.0.0/16".parse().unwrap(),
+            Geolocation::at(GeoPoint::new(10.0, 10.0).unwrap(), GeoSource::Mmdb),
+        )
+        .with(
+            "1.2.3.0/24".parse().unwrap(),
+            Geolocation::at(GeoPoint::new(20.0, 20.0).unwrap(), GeoSource::Mmdb),
+        );
     let mut r = GeoResolver::new(Some(Box::new(table)), GeoConfig::default());
-    assert_eq!(r.resolve(ip("1.2.3.4")).point.unwrap().lat(), 20.0, "longest prefix wins");
+    assert_eq!(
+        r.resolve(ip("1.2.3.4")).point.unwrap().lat(),
+        20.0,
+        "longest prefix wins"
+    );
     assert_eq!(r.resolve(ip("1.2.9.9")).point.unwrap().lat(), 10.0);
 
     let mut events = vec![
-        common::Play::new("a", "1", "m", 0).ip(Some("1.2.3.4")).build(),
+        common::Play::new("a", "1", "m", 0)
+            .ip(Some("1.2.3.4"))
+            .build(),
         common::Play::new("b", "1", "m", 0).ip(None).build(),
     ];
     r.enrich(&mut events);
     assert_eq!(events[0].geo.as_ref().unwrap().point.unwrap().lat(), 20.0);
-    assert_eq!(events[1].geo.as_ref().unwrap().source, Some(GeoSource::Unknown));
+    assert_eq!(
+        events[1].geo.as_ref().unwrap().source,
+        Some(GeoSource::Unknown)
+    );
 }

@@ -19,7 +19,15 @@ fn reingesting_a_file_twice_leaves_counts_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.duckdb");
     let events: Vec<PlaybackEvent> = (0..500)
-        .map(|i| Play::new(format!("s{i}"), ["1", "2", "3", "4"][i % 4], "10", i as i64 * 400).build())
+        .map(|i| {
+            Play::new(
+                format!("s{i}"),
+                ["1", "2", "3", "4"][i % 4],
+                "10",
+                i as i64 * 400,
+            )
+            .build()
+        })
         .collect();
     let mut store = Store::open(StoreConfig::file(&path)).unwrap();
     let first = store.append(&events).unwrap();
@@ -43,16 +51,26 @@ fn reingesting_a_file_twice_leaves_counts_unchanged() {
 fn each_layer_is_recognised() {
     let mut store = Store::open_in_memory().unwrap();
     let original = Play::new("a", "1", "10", 1000).build();
-    assert_eq!(store.append(std::slice::from_ref(&original)).unwrap().inserted, 1);
+    assert_eq!(
+        store
+            .append(std::slice::from_ref(&original))
+            .unwrap()
+            .inserted,
+        1
+    );
 
     // Same source, another session key (a webhook and a poll), 40 s later.
     let same_source = Play::new("b", "1", "10", 1040).build();
     // The Tautulli import of the same play, 90 s off.
-    let cross = Play::new("c", "1", "10", 910).source(Source::Tautulli).build();
+    let cross = Play::new("c", "1", "10", 910)
+        .source(Source::Tautulli)
+        .build();
     // Same user and item but 5 minutes later: a new play.
     let later = Play::new("d", "1", "10", 1300).build();
     // Another device at the same time: a new play.
-    let other_device = Play::new("e", "1", "10", 1000).device(Some("dev-2")).build();
+    let other_device = Play::new("e", "1", "10", 1000)
+        .device(Some("dev-2"))
+        .build();
     let r = store
         .append(&[same_source.clone(), cross.clone(), later, other_device])
         .unwrap();
@@ -63,7 +81,10 @@ fn each_layer_is_recognised() {
     let by_id = |id| r.dropped.iter().find(|d| d.event_id == id).unwrap();
     assert_eq!(by_id(same_source.event_id()).original, original.event_id());
     assert_eq!(by_id(cross.event_id()).layer, DedupLayer::CrossSource);
-    let audit = store.reads().dedupe_audit(Some(DedupLayer::CrossSource), 0, 10).unwrap();
+    let audit = store
+        .reads()
+        .dedupe_audit(Some(DedupLayer::CrossSource), 0, 10)
+        .unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].event, cross);
     assert_eq!(audit[0].original, Some(original.event_id()));
@@ -74,14 +95,21 @@ fn reports_straddling_a_bucket_boundary_are_recognised() {
     let mut store = Store::open_in_memory().unwrap();
     // 2026-03-01 00:00:00 is a multiple of 300 s: 299 s and 301 s are in two buckets.
     let live = Play::new("live", "1", "10", 299).build();
-    let imported = Play::new("42", "1", "10", 301).source(Source::Tautulli).build();
-    assert_ne!(live.identity.cross_source_key.bucket(), imported.identity.cross_source_key.bucket());
+    let imported = Play::new("42", "1", "10", 301)
+        .source(Source::Tautulli)
+        .build();
+    assert_ne!(
+        live.identity.cross_source_key.bucket(),
+        imported.identity.cross_source_key.bucket()
+    );
     store.append(std::slice::from_ref(&imported)).unwrap();
     let r = store.append(std::slice::from_ref(&live)).unwrap();
     assert_eq!(r.duplicates.cross_source, 1);
     assert_eq!(count(&store), 1);
     // Exactly 300 s apart is not the same play.
-    let apart = Play::new("x", "1", "10", 601).source(Source::Tautulli).build();
+    let apart = Play::new("x", "1", "10", 601)
+        .source(Source::Tautulli)
+        .build();
     assert_eq!(store.append(&[apart]).unwrap().inserted, 1);
 }
 
@@ -92,7 +120,10 @@ fn duplicates_inside_one_batch() {
     let b = Play::new("b", "1", "10", 30).build();
     let r = store.append(&[a.clone(), a.clone(), b]).unwrap();
     assert_eq!(r.inserted, 1);
-    assert_eq!((r.duplicates.event_id, r.duplicates.correlation_key), (1, 1));
+    assert_eq!(
+        (r.duplicates.event_id, r.duplicates.correlation_key),
+        (1, 1)
+    );
 }
 
 #[test]
@@ -109,15 +140,30 @@ fn invalid_events_are_kept_as_dead_letters() {
     assert_eq!(letters[0].event_id, Some(bad.event_id()));
     assert_eq!(letters[0].stage, "ingest");
     // Fixed and retried, it is stored and the letter resolved.
-    assert!(store.retry_failed(letters[0].failed_id, t(1000)).unwrap().is_some());
-    assert_eq!(store.reads().failed_events(true, 0, 10).unwrap().len(), 1, "still invalid");
+    assert!(store
+        .retry_failed(letters[0].failed_id, t(1000))
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store.reads().failed_events(true, 0, 10).unwrap().len(),
+        1,
+        "still invalid"
+    );
     let id = store
-        .record_failed("wal", "store unavailable", None, Some("plex"), &serde_json::to_value(Play::new("c", "3", "10", 0).build()).unwrap())
+        .record_failed(
+            "wal",
+            "store unavailable",
+            None,
+            Some("plex"),
+            &serde_json::to_value(Play::new("c", "3", "10", 0).build()).unwrap(),
+        )
         .unwrap();
     let r = store.retry_failed(id, t(2000)).unwrap().unwrap();
     assert_eq!(r.inserted, 1);
     let resolved = store.reads().failed_events(false, 0, 10).unwrap();
-    assert!(resolved.iter().any(|f| f.failed_id == id && f.resolved_at == Some(t(2000))));
+    assert!(resolved
+        .iter()
+        .any(|f| f.failed_id == id && f.resolved_at == Some(t(2000))));
 }
 
 #[test]
@@ -126,22 +172,40 @@ fn a_duplicate_can_be_restored_by_an_operator() {
     let a = Play::new("a", "1", "10", 0).build();
     let b = Play::new("b", "1", "10", 400).build();
     // b's correlation key is in another bucket; make a near-twin that is a duplicate.
-    let twin = Play::new("t", "1", "10", 100).source(Source::Jellyfin).build();
+    let twin = Play::new("t", "1", "10", 100)
+        .source(Source::Jellyfin)
+        .build();
     store.append(&[a, b]).unwrap();
     let r = store.append(std::slice::from_ref(&twin)).unwrap();
     assert_eq!(r.duplicates.cross_source, 1);
     let entry = &store.reads().dedupe_audit(None, 0, 10).unwrap()[0];
     use cartographus_store::RestoreOutcome;
-    assert_eq!(store.restore_duplicate(entry.audit_id, t(5000)).unwrap(), RestoreOutcome::Restored);
-    assert_eq!(store.restore_duplicate(entry.audit_id, t(5000)).unwrap(), RestoreOutcome::AlreadyRestored);
-    assert_eq!(store.restore_duplicate(9999, t(5000)).unwrap(), RestoreOutcome::NotFound);
+    assert_eq!(
+        store.restore_duplicate(entry.audit_id, t(5000)).unwrap(),
+        RestoreOutcome::Restored
+    );
+    assert_eq!(
+        store.restore_duplicate(entry.audit_id, t(5000)).unwrap(),
+        RestoreOutcome::AlreadyRestored
+    );
+    assert_eq!(
+        store.restore_duplicate(9999, t(5000)).unwrap(),
+        RestoreOutcome::NotFound
+    );
     assert_eq!(count(&store), 3);
     assert!(store.reads().playback(twin.event_id()).unwrap().is_some());
 }
 
 fn arb_event() -> impl Strategy<Value = PlaybackEvent> {
-    (0usize..3, 0usize..2, 0usize..2, 0usize..3, 0i64..2400, 0usize..6).prop_map(
-        |(src, user, media, dev, start, session)| {
+    (
+        0usize..3,
+        0usize..2,
+        0usize..2,
+        0usize..3,
+        0i64..2400,
+        0usize..6,
+    )
+        .prop_map(|(src, user, media, dev, start, session)| {
             let sources = [Source::Plex, Source::Tautulli, Source::Jellyfin];
             let users = ["1", "2"];
             let media_keys = ["10", "11"];
@@ -150,8 +214,7 @@ fn arb_event() -> impl Strategy<Value = PlaybackEvent> {
                 .source(sources[src])
                 .device(devices[dev])
                 .build()
-        },
-    )
+        })
 }
 
 proptest! {

@@ -7,8 +7,8 @@ mod common;
 use std::collections::HashSet;
 
 use cartographus_core::{
-    GeoPoint, GeoSource, Geolocation, MediaType, NetworkLocation, PlaybackState, ServerId,
-    Source, StreamDecision, TranscodeDecision,
+    GeoPoint, GeoSource, Geolocation, MediaType, NetworkLocation, PlaybackState, ServerId, Source,
+    StreamDecision, TranscodeDecision,
 };
 use cartographus_store::{
     Cursor, Dimension, Filter, GeoConfig, GeoResolver, Order, PageRequest, Store, StoreConfig,
@@ -86,7 +86,10 @@ fn rich_event() -> cartographus_core::PlaybackEvent {
 fn every_field_survives_close_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.duckdb");
-    let mut events = vec![rich_event(), Play::new("s2", "8", "5", 10).ip(Some("2.3.4.5")).build()];
+    let mut events = vec![
+        rich_event(),
+        Play::new("s2", "8", "5", 10).ip(Some("2.3.4.5")).build(),
+    ];
     resolver().enrich(&mut events);
     {
         let mut store = Store::open(StoreConfig::file(&path)).unwrap();
@@ -96,13 +99,27 @@ fn every_field_survives_close_and_reopen() {
     }
     let store = Store::open(StoreConfig::file(&path)).unwrap();
     for e in &events {
-        let back = store.reads().playback(e.event_id()).unwrap().expect("stored");
+        let back = store
+            .reads()
+            .playback(e.event_id())
+            .unwrap()
+            .expect("stored");
         assert_eq!(&back, e);
     }
-    let g = store.reads().playback(events[0].event_id()).unwrap().unwrap().geo.unwrap();
+    let g = store
+        .reads()
+        .playback(events[0].event_id())
+        .unwrap()
+        .unwrap()
+        .geo
+        .unwrap();
     assert_eq!(g.city.as_deref(), Some("London"));
     assert_eq!(g.asn, Some(2856));
-    assert!(store.reads().playback(cartographus_core::EventId::derive(b"nope")).unwrap().is_none());
+    assert!(store
+        .reads()
+        .playback(cartographus_core::EventId::derive(b"nope"))
+        .unwrap()
+        .is_none());
     assert_eq!(store.reads().count_playbacks(&Filter::all()).unwrap(), 2);
 }
 
@@ -112,7 +129,13 @@ fn many(n: usize) -> Vec<cartographus_core::PlaybackEvent> {
             let users = ["1", "2", "3"];
             let media = ["10", "11", "12", "13"];
             // Several plays share a start time, so the cursor's id tiebreak matters.
-            Play::new(format!("s{i}"), users[i % 3], media[i % 4], (i / 3) as i64 * 600).build()
+            Play::new(
+                format!("s{i}"),
+                users[i % 3],
+                media[i % 4],
+                (i / 3) as i64 * 600,
+            )
+            .build()
         })
         .collect()
 }
@@ -168,18 +191,29 @@ fn every_filter_dimension_filters() {
     // Give each event distinct values in every dimension, by index parity/thirds.
     for (i, e) in events.iter_mut().enumerate() {
         let odd = i % 2 == 1;
-        e.content.media_type = if odd { MediaType::Episode } else { MediaType::Movie };
+        e.content.media_type = if odd {
+            MediaType::Episode
+        } else {
+            MediaType::Movie
+        };
         e.device.platform = Some(if odd { "iOS" } else { "Roku" }.into());
         e.device.player = Some(if odd { "Phone" } else { "TV" }.into());
-        e.quality.transcode_decision =
-            Some(if odd { TranscodeDecision::Transcode } else { TranscodeDecision::DirectPlay });
+        e.quality.transcode_decision = Some(if odd {
+            TranscodeDecision::Transcode
+        } else {
+            TranscodeDecision::DirectPlay
+        });
         e.quality.video_resolution = Some(if odd { "4k" } else { "1080" }.into());
         e.quality.video_codec = Some(if odd { "hevc" } else { "h264" }.into());
         e.quality.audio_codec = Some(if odd { "eac3" } else { "aac" }.into());
         e.content.library_name = Some(if odd { "TV Shows" } else { "Movies" }.into());
         e.content.content_rating = Some(if odd { "TV-MA" } else { "PG-13" }.into());
         e.content.year = Some(if odd { 2020 } else { 1999 });
-        e.network.location = Some(if odd { NetworkLocation::Lan } else { NetworkLocation::Wan });
+        e.network.location = Some(if odd {
+            NetworkLocation::Lan
+        } else {
+            NetworkLocation::Wan
+        });
         let mut g = Geolocation::unknown();
         g.source = Some(GeoSource::Mmdb);
         g.country_code = Some(if odd { "FR" } else { "GB" }.into());
@@ -204,25 +238,43 @@ fn every_filter_dimension_filters() {
     let count = |f: Filter| r.count_playbacks(&f).unwrap();
     let half = 12;
     let checks: Vec<(&str, Filter)> = vec![
-        ("media_types", f(|f| f.media_types = vec![MediaType::Episode])),
+        (
+            "media_types",
+            f(|f| f.media_types = vec![MediaType::Episode]),
+        ),
         ("platforms", f(|f| f.platforms = vec!["iOS".into()])),
         ("players", f(|f| f.players = vec!["Phone".into()])),
-        ("transcode", f(|f| f.transcode_decisions = vec![TranscodeDecision::Transcode])),
-        ("resolutions", f(|f| f.video_resolutions = vec!["4k".into()])),
+        (
+            "transcode",
+            f(|f| f.transcode_decisions = vec![TranscodeDecision::Transcode]),
+        ),
+        (
+            "resolutions",
+            f(|f| f.video_resolutions = vec!["4k".into()]),
+        ),
         ("video_codecs", f(|f| f.video_codecs = vec!["hevc".into()])),
         ("audio_codecs", f(|f| f.audio_codecs = vec!["eac3".into()])),
         ("libraries", f(|f| f.libraries = vec!["TV Shows".into()])),
         ("ratings", f(|f| f.content_ratings = vec!["TV-MA".into()])),
         ("years", f(|f| f.years = vec![2020])),
-        ("lan", f(|f| f.network_location = Some(NetworkLocation::Lan))),
+        (
+            "lan",
+            f(|f| f.network_location = Some(NetworkLocation::Lan)),
+        ),
         ("countries", f(|f| f.countries = vec!["fr".into()])),
     ];
     for (name, f) in checks {
         assert_eq!(count(f), half, "{name}");
     }
-    assert_eq!(count(f(|f| f.servers = vec![ServerId::new("jelly-1").unwrap()])), 8);
+    assert_eq!(
+        count(f(|f| f.servers = vec![ServerId::new("jelly-1").unwrap()])),
+        8
+    );
     assert_eq!(count(f(|f| f.sources = vec![Source::Jellyfin])), 8);
-    assert_eq!(count(f(|f| f.sources = vec![Source::Jellyfin, Source::Plex])), 24);
+    assert_eq!(
+        count(f(|f| f.sources = vec![Source::Jellyfin, Source::Plex])),
+        24
+    );
     let u = events[1].user.user_id;
     let expected_user = events.iter().filter(|e| e.user.user_id == u).count() as u64;
     assert_eq!(count(f(|f| f.users = vec![u])), expected_user);
@@ -239,16 +291,24 @@ fn every_filter_dimension_filters() {
     // A value that looks like SQL is just a value.
     assert_eq!(count(f(|f| f.platforms = vec!["x' OR '1'='1".into()])), 0);
 
-    let platforms = r.distinct_values(Dimension::Platforms, &Filter::all(), 10).unwrap();
+    let platforms = r
+        .distinct_values(Dimension::Platforms, &Filter::all(), 10)
+        .unwrap();
     assert_eq!(platforms.len(), 2);
     assert_eq!(platforms.iter().map(|v| v.plays).sum::<u64>(), 24);
-    let countries = r.distinct_values(Dimension::Countries, &Filter::all(), 10).unwrap();
+    let countries = r
+        .distinct_values(Dimension::Countries, &Filter::all(), 10)
+        .unwrap();
     assert!(countries.iter().any(|v| v.value == "FR"));
     for d in Dimension::ALL {
         r.distinct_values(*d, &Filter::all(), 5).unwrap();
     }
-    let users = r.distinct_values(Dimension::Users, &Filter::all(), 10).unwrap();
-    assert!(users.iter().all(|u| u.label.as_deref().is_some_and(|l| l.starts_with("user-"))));
+    let users = r
+        .distinct_values(Dimension::Users, &Filter::all(), 10)
+        .unwrap();
+    assert!(users
+        .iter()
+        .all(|u| u.label.as_deref().is_some_and(|l| l.starts_with("user-"))));
 }
 
 #[test]
@@ -288,7 +348,9 @@ fn side_tables_follow_ingest() {
     store.append(&events).unwrap();
     let users = store.reads().users().unwrap();
     assert_eq!(users.len(), 3);
-    assert!(users.iter().all(|u| u.first_seen_at.is_some() && u.email.is_some()));
+    assert!(users
+        .iter()
+        .all(|u| u.first_seen_at.is_some() && u.email.is_some()));
     let servers = store.reads().servers().unwrap();
     assert_eq!(servers.len(), 1);
     assert_eq!(servers[0].first_seen_at, Some(t(0)));

@@ -9,7 +9,9 @@ use common::Play;
 
 fn versions(path: &std::path::Path) -> Vec<(i32, String)> {
     let conn = duckdb::Connection::open(path).unwrap();
-    let mut stmt = conn.prepare("SELECT version, name FROM schema_migrations ORDER BY version").unwrap();
+    let mut stmt = conn
+        .prepare("SELECT version, name FROM schema_migrations ORDER BY version")
+        .unwrap();
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     rows.map(Result::unwrap).collect()
 }
@@ -18,7 +20,9 @@ fn versions(path: &std::path::Path) -> Vec<(i32, String)> {
 fn an_older_file_is_migrated_with_its_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.duckdb");
-    let events: Vec<_> = (0..20).map(|i| Play::new(format!("s{i}"), "1", "10", i * 400).build()).collect();
+    let events: Vec<_> = (0..20)
+        .map(|i| Play::new(format!("s{i}"), "1", "10", i * 400).build())
+        .collect();
     {
         let mut old = Store::open(StoreConfig::file(&path).with_stop_at_schema_version(1)).unwrap();
         assert_eq!(old.schema_version(), 1);
@@ -29,7 +33,14 @@ fn an_older_file_is_migrated_with_its_data() {
     let store = Store::open(StoreConfig::file(&path)).unwrap();
     assert_eq!(store.schema_version(), SCHEMA_VERSION);
     assert_eq!(store.reads().count_playbacks(&Filter::all()).unwrap(), 20);
-    assert_eq!(store.reads().playback(events[3].event_id()).unwrap().unwrap(), events[3]);
+    assert_eq!(
+        store
+            .reads()
+            .playback(events[3].event_id())
+            .unwrap()
+            .unwrap(),
+        events[3]
+    );
     // The tables of migration 2 are there and work.
     assert!(store.reads().trust_scores().unwrap().is_empty());
     drop(store);
@@ -52,7 +63,8 @@ fn a_file_from_a_newer_version_is_refused() {
     {
         // What a future build would have written.
         let conn = duckdb::Connection::open(&path).unwrap();
-        conn.execute("INSERT INTO schema_migrations VALUES (99, 'future')", []).unwrap();
+        conn.execute("INSERT INTO schema_migrations VALUES (99, 'future')", [])
+            .unwrap();
     }
     match Store::open(StoreConfig::file(&path)) {
         Err(OpenError::NewerSchema { found, supported }) => {
@@ -60,7 +72,9 @@ fn a_file_from_a_newer_version_is_refused() {
         }
         other => panic!("expected NewerSchema, got {other:?}"),
     }
-    let msg = Store::open(StoreConfig::file(&path)).unwrap_err().to_string();
+    let msg = Store::open(StoreConfig::file(&path))
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("99") && msg.contains("upgrade"), "{msg}");
 }
 

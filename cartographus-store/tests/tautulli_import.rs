@@ -109,12 +109,52 @@ struct Row {
 
 fn rows() -> Vec<Row> {
     let mut v = vec![
-        Row { id: 1, reference: 1, started: T0, stopped: T0 + 3600, paused: 600, rating_key: Some(500), user: (1001, "alice"), ip: "81.2.69.142", machine: "m-alice" },
-        Row { id: 2, reference: 2, started: T0 + 7200, stopped: T0 + 8400, paused: 0, rating_key: Some(601), user: (1002, "bob"), ip: "192.168.1.20", machine: "m-bob" },
+        Row {
+            id: 1,
+            reference: 1,
+            started: T0,
+            stopped: T0 + 3600,
+            paused: 600,
+            rating_key: Some(500),
+            user: (1001, "alice"),
+            ip: "81.2.69.142",
+            machine: "m-alice",
+        },
+        Row {
+            id: 2,
+            reference: 2,
+            started: T0 + 7200,
+            stopped: T0 + 8400,
+            paused: 0,
+            rating_key: Some(601),
+            user: (1002, "bob"),
+            ip: "192.168.1.20",
+            machine: "m-bob",
+        },
         // Bob resumes the same episode: a second segment of the same play.
-        Row { id: 3, reference: 2, started: T0 + 9000, stopped: T0 + 9600, paused: 60, rating_key: Some(601), user: (1002, "bob"), ip: "192.168.1.20", machine: "m-bob" },
+        Row {
+            id: 3,
+            reference: 2,
+            started: T0 + 9000,
+            stopped: T0 + 9600,
+            paused: 60,
+            rating_key: Some(601),
+            user: (1002, "bob"),
+            ip: "192.168.1.20",
+            machine: "m-bob",
+        },
         // A row without an item is skipped.
-        Row { id: 4, reference: 4, started: T0 + 9700, stopped: T0 + 9800, paused: 0, rating_key: None, user: (1001, "alice"), ip: "81.2.69.142", machine: "m-alice" },
+        Row {
+            id: 4,
+            reference: 4,
+            started: T0 + 9700,
+            stopped: T0 + 9800,
+            paused: 0,
+            rating_key: None,
+            user: (1001, "alice"),
+            ip: "81.2.69.142",
+            machine: "m-alice",
+        },
     ];
     for i in 5..=30 {
         v.push(Row {
@@ -124,8 +164,16 @@ fn rows() -> Vec<Row> {
             stopped: T0 + 86_400 + i * 3600 + 1800,
             paused: i,
             rating_key: Some(700 + i % 5),
-            user: if i % 2 == 0 { (1001, "alice") } else { (1002, "bob") },
-            ip: if i % 2 == 0 { "81.2.69.142" } else { "192.168.1.20" },
+            user: if i % 2 == 0 {
+                (1001, "alice")
+            } else {
+                (1002, "bob")
+            },
+            ip: if i % 2 == 0 {
+                "81.2.69.142"
+            } else {
+                "192.168.1.20"
+            },
             machine: if i % 2 == 0 { "m-alice" } else { "m-bob" },
         });
     }
@@ -247,7 +295,11 @@ fn all(store: &Store) -> Vec<PlaybackEvent> {
 }
 
 fn by_row(events: &[PlaybackEvent], row: &str) -> PlaybackEvent {
-    events.iter().find(|e| e.identity.session_key.as_str() == row).unwrap().clone()
+    events
+        .iter()
+        .find(|e| e.identity.session_key.as_str() == row)
+        .unwrap()
+        .clone()
 }
 
 fn no_progress() -> impl FnMut(&ImportProgress) -> ControlFlow<()> {
@@ -281,9 +333,15 @@ fn current_schema_imports_with_counts_durations_and_groups() {
     assert_eq!(events.len(), 29);
     let heat = by_row(&events, "1");
     assert_eq!(heat.identity.source, Source::Tautulli);
-    assert_eq!(heat.timing.play_duration_s, 3000, "3600 s minus 600 s paused");
+    assert_eq!(
+        heat.timing.play_duration_s, 3000,
+        "3600 s minus 600 s paused"
+    );
     assert_eq!(heat.timing.paused_s, 600);
-    assert_eq!(heat.timing.started_at, DateTime::from_timestamp(T0, 0).unwrap());
+    assert_eq!(
+        heat.timing.started_at,
+        DateTime::from_timestamp(T0, 0).unwrap()
+    );
     assert_eq!(heat.timing.percent_complete, 50.0);
     assert!(!heat.timing.watched);
     assert_eq!(heat.user.username, "alice");
@@ -291,8 +349,14 @@ fn current_schema_imports_with_counts_durations_and_groups() {
     assert_eq!(heat.content.title, "Heat");
     assert_eq!(heat.content.library_name.as_deref(), Some("Films"));
     assert_eq!(heat.content.external_ids.imdb.as_deref(), Some("tt0113277"));
-    assert_eq!(heat.content.genres, vec!["Crime".to_owned(), "Drama".to_owned()]);
-    assert_eq!(heat.quality.transcode_decision, Some(TranscodeDecision::Transcode));
+    assert_eq!(
+        heat.content.genres,
+        vec!["Crime".to_owned(), "Drama".to_owned()]
+    );
+    assert_eq!(
+        heat.quality.transcode_decision,
+        Some(TranscodeDecision::Transcode)
+    );
     assert_eq!(heat.quality.dynamic_range.as_deref(), Some("HDR10"));
     assert_eq!(heat.quality.hw_decode, Some(true));
     assert_eq!(heat.network.secure, Some(true));
@@ -310,7 +374,10 @@ fn current_schema_imports_with_counts_durations_and_groups() {
 
     let users = store.reads().users().unwrap();
     let alice = users.iter().find(|u| u.username == "alice").unwrap();
-    assert_eq!((alice.is_admin, alice.email.as_deref()), (Some(true), Some("alice@example.com")));
+    assert_eq!(
+        (alice.is_admin, alice.email.as_deref()),
+        (Some(true), Some("alice@example.com"))
+    );
     let bob = users.iter().find(|u| u.username == "bob").unwrap();
     assert_eq!(bob.is_home_user, Some(true));
     assert_eq!(store.import_checkpoint(&server()).unwrap(), 30);
@@ -323,7 +390,11 @@ fn an_old_database_without_newer_columns_imports() {
     build_db(&db, true);
     let mut store = Store::open_in_memory().unwrap();
     let report = store
-        .import_tautulli(&TautulliImport::new(&db, server()), None, &mut no_progress())
+        .import_tautulli(
+            &TautulliImport::new(&db, server()),
+            None,
+            &mut no_progress(),
+        )
         .unwrap();
     assert_eq!((report.inserted, report.skipped), (29, 1));
     let events = all(&store);
@@ -332,10 +403,16 @@ fn an_old_database_without_newer_columns_imports() {
     assert_eq!(heat.network.secure, None, "missing columns read as NULL");
     assert_eq!(heat.network.location, None);
     assert_eq!(heat.quality.dynamic_range, None);
-    assert_eq!(heat.quality.transcode_decision, Some(TranscodeDecision::DirectPlay));
+    assert_eq!(
+        heat.quality.transcode_decision,
+        Some(TranscodeDecision::DirectPlay)
+    );
     assert_eq!(heat.content.library_id, None);
     assert_eq!(heat.user.friendly_name.as_deref(), Some("Alice"));
-    assert_eq!(by_row(&events, "3").identity.reference_id, Some(by_row(&events, "2").event_id()));
+    assert_eq!(
+        by_row(&events, "3").identity.reference_id,
+        Some(by_row(&events, "2").event_id())
+    );
 }
 
 #[test]
@@ -347,7 +424,11 @@ fn resume_after_a_stop_and_dry_run() {
     // A dry run reports and stores nothing.
     let mut store = Store::open_in_memory().unwrap();
     let dry = store
-        .import_tautulli(&TautulliImport::new(&db, server()).with_dry_run(true), None, &mut no_progress())
+        .import_tautulli(
+            &TautulliImport::new(&db, server()).with_dry_run(true),
+            None,
+            &mut no_progress(),
+        )
         .unwrap();
     assert!(dry.dry_run);
     assert_eq!(dry.inserted, 29);
@@ -368,9 +449,14 @@ fn resume_after_a_stop_and_dry_run() {
             }
         })
         .unwrap_err();
-    assert!(matches!(err, ImportError::Cancelled { imported: 19 }), "{err:?}");
+    assert!(
+        matches!(err, ImportError::Cancelled { imported: 19 }),
+        "{err:?}"
+    );
     assert_eq!(store.import_checkpoint(&server()).unwrap(), 20);
-    let rest = store.import_tautulli(&job, None, &mut no_progress()).unwrap();
+    let rest = store
+        .import_tautulli(&job, None, &mut no_progress())
+        .unwrap();
     assert_eq!(rest.resumed_after, 20);
     assert_eq!(rest.rows_read, 10);
     assert_eq!(rest.duplicates.total(), 0);
@@ -391,7 +477,11 @@ fn no_double_counting_with_live_plex_ingestion() {
     build_db(&db, false);
     let mut store = Store::open_in_memory().unwrap();
     store
-        .import_tautulli(&TautulliImport::new(&db, server()), None, &mut no_progress())
+        .import_tautulli(
+            &TautulliImport::new(&db, server()),
+            None,
+            &mut no_progress(),
+        )
         .unwrap();
     // Live Plex saw the same plays (same account, item, player), its own clock a few
     // seconds off, and under its own session keys.
@@ -418,7 +508,11 @@ fn no_double_counting_with_live_plex_ingestion() {
     let mut store = Store::open_in_memory().unwrap();
     store.append(&live).unwrap();
     let report = store
-        .import_tautulli(&TautulliImport::new(&db, server()), None, &mut no_progress())
+        .import_tautulli(
+            &TautulliImport::new(&db, server()),
+            None,
+            &mut no_progress(),
+        )
         .unwrap();
     assert_eq!((report.inserted, report.duplicates.cross_source), (0, 29));
 }
@@ -442,10 +536,25 @@ fn rebuild_keys(e: PlaybackEvent) -> PlaybackEvent {
 fn a_file_that_is_not_tautulli_is_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("empty.db");
-    Connection::open(&db).unwrap().execute_batch("CREATE TABLE x (y INTEGER)").unwrap();
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE x (y INTEGER)")
+        .unwrap();
     let mut store = Store::open_in_memory().unwrap();
     let err = store
-        .import_tautulli(&TautulliImport::new(&db, server()), None, &mut no_progress())
+        .import_tautulli(
+            &TautulliImport::new(&db, server()),
+            None,
+            &mut no_progress(),
+        )
         .unwrap_err();
-    assert!(matches!(err, ImportError::MissingTable { table: "session_history" }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ImportError::MissingTable {
+                table: "session_history"
+            }
+        ),
+        "{err:?}"
+    );
 }

@@ -7,8 +7,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use cartographus_core::{
     derive_user_id, Account, ContentInfo, DeviceId, EventParts, ExternalUserId, GeoPoint,
-    GeoSource, Geolocation, MediaKey, MediaType, NetworkLocation, PlaybackEvent, PlaybackState,
-    Platform, ServerId, SessionKey, Source, StreamDecision, Timing, TranscodeDecision,
+    GeoSource, Geolocation, MediaKey, MediaType, NetworkLocation, Platform, PlaybackEvent,
+    PlaybackState, ServerId, SessionKey, Source, StreamDecision, Timing, TranscodeDecision,
 };
 use cartographus_store::{GeoConfig, GeoResolver, TableLocator};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -57,7 +57,15 @@ const PLATFORMS: &[(&str, &str)] = &[
 const RESOLUTIONS: &[&str] = &["1080", "1080", "1080", "4k", "720", "sd"];
 const VCODECS: &[&str] = &["h264", "h264", "hevc", "av1"];
 const ACODECS: &[&str] = &["aac", "eac3", "ac3", "truehd", "flac"];
-const GENRES: &[&str] = &["Drama", "Comedy", "Action", "Crime", "Sci-Fi", "Documentary", "Animation"];
+const GENRES: &[&str] = &[
+    "Drama",
+    "Comedy",
+    "Action",
+    "Crime",
+    "Sci-Fi",
+    "Documentary",
+    "Animation",
+];
 const RATINGS: &[&str] = &["G", "PG", "PG-13", "R", "TV-14", "TV-MA"];
 
 /// The network of city `c`: a public /24.
@@ -75,7 +83,8 @@ pub fn resolver() -> GeoResolver {
         let (ip, point) = city_network(c);
         let mut g = Geolocation::at(point, GeoSource::Mmdb);
         g.city = Some(format!("City {c}"));
-        g.country_code = Some(["US", "GB", "DE", "FR", "CA", "AU", "SE", "JP", "BR", "NL"][c % 10].into());
+        g.country_code =
+            Some(["US", "GB", "DE", "FR", "CA", "AU", "SE", "JP", "BR", "NL"][c % 10].into());
         g.accuracy_km = Some(20.0);
         g.asn = Some(64_500 + c as u32);
         t.insert(format!("{ip}/24").parse().expect("cidr"), g);
@@ -137,8 +146,11 @@ impl Generator {
         self.t += Duration::milliseconds(1 + r.below(2 * self.step_ms as u64) as i64);
         let u = self.users[r.zipf(self.users.len() as u64) as usize].clone();
         let ext = ExternalUserId::new(u.id.to_string()).expect("id");
-        let user = Account::new(ext.clone(), format!("user{}", u.id))
-            .to_user_info(derive_user_id(Platform::Plex, &self.server, &ext));
+        let user = Account::new(ext.clone(), format!("user{}", u.id)).to_user_info(derive_user_id(
+            Platform::Plex,
+            &self.server,
+            &ext,
+        ));
         let kind = r.below(100);
         let (media_type, titles) = if kind < 50 {
             (MediaType::Episode, 20_000)
@@ -151,12 +163,14 @@ impl Generator {
         let key = MediaKey::new(format!("{}{item}", &media_type.as_str()[..1])).expect("key");
         let mut content = ContentInfo::new(media_type, key, format!("Title {item}"));
         content.year = Some(1970 + (item % 55) as u16);
-        content.library_name = Some(match media_type {
-            MediaType::Episode => "TV Shows",
-            MediaType::Movie => "Movies",
-            _ => "Music",
-        }
-        .into());
+        content.library_name = Some(
+            match media_type {
+                MediaType::Episode => "TV Shows",
+                MediaType::Movie => "Movies",
+                _ => "Music",
+            }
+            .into(),
+        );
         content.library_id = Some(format!("{}", kind % 3 + 1));
         content.content_rating = Some((*r.pick(RATINGS)).into());
         content.genres = vec![(*r.pick(GENRES)).into()];
@@ -187,7 +201,14 @@ impl Generator {
         timing.watched = timing.percent_complete >= 90.0;
         timing.state = PlaybackState::Stopped;
         let session = SessionKey::new(self.seq.to_string()).expect("key");
-        let mut parts = EventParts::new(Source::Plex, self.server.clone(), session, timing, user, content);
+        let mut parts = EventParts::new(
+            Source::Plex,
+            self.server.clone(),
+            session,
+            timing,
+            user,
+            content,
+        );
         let device = r.below(u.devices);
         let (platform, product) = PLATFORMS[((u.id + device) % PLATFORMS.len() as u64) as usize];
         parts.device.platform = Some(platform.into());
@@ -205,7 +226,11 @@ impl Generator {
             let o = net.octets();
             IpAddr::V4(Ipv4Addr::new(o[0], o[1], o[2], host))
         });
-        parts.network.location = Some(if lan { NetworkLocation::Lan } else { NetworkLocation::Wan });
+        parts.network.location = Some(if lan {
+            NetworkLocation::Lan
+        } else {
+            NetworkLocation::Wan
+        });
         parts.network.bandwidth_kbps = Some(2_000 + r.below(40_000) as u32);
         parts.network.secure = Some(true);
         let q = &mut parts.quality;
@@ -222,8 +247,14 @@ impl Generator {
         });
         let res = *r.pick(RESOLUTIONS);
         q.video_resolution = Some(res.into());
-        q.stream_video_resolution =
-            Some(if decision == TranscodeDecision::Transcode { "720" } else { res }.into());
+        q.stream_video_resolution = Some(
+            if decision == TranscodeDecision::Transcode {
+                "720"
+            } else {
+                res
+            }
+            .into(),
+        );
         q.video_codec = Some((*r.pick(VCODECS)).into());
         q.audio_codec = Some((*r.pick(ACODECS)).into());
         q.audio_channels = Some([2u8, 6, 8][r.below(3) as usize]);

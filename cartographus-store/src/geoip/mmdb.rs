@@ -69,7 +69,11 @@ impl Db {
             ip,
             detail: e.to_string(),
         };
-        self.reader.lookup(ip).map_err(err)?.decode::<T>().map_err(err)
+        self.reader
+            .lookup(ip)
+            .map_err(err)?
+            .decode::<T>()
+            .map_err(err)
     }
 }
 
@@ -90,8 +94,14 @@ impl MmdbLocator {
     /// is not a MaxMind DB.
     pub fn open<P: AsRef<Path>>(city: &[P], asn: &[P]) -> Result<Self, GeoIpError> {
         Ok(Self {
-            city: city.iter().map(|p| Db::open(p.as_ref())).collect::<Result<_, _>>()?,
-            asn: asn.iter().map(|p| Db::open(p.as_ref())).collect::<Result<_, _>>()?,
+            city: city
+                .iter()
+                .map(|p| Db::open(p.as_ref()))
+                .collect::<Result<_, _>>()?,
+            asn: asn
+                .iter()
+                .map(|p| Db::open(p.as_ref()))
+                .collect::<Result<_, _>>()?,
         })
     }
 

@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use cartographus_core::{
     derive_user_id, parse_endpoint, Account, ContentInfo, DeviceId, EventId, EventParts,
-    ExternalUserId, MediaKey, MediaType, NetworkLocation, PlaybackEvent, PlaybackState,
-    Platform, ServerId, SessionKey, Source, StreamDecision, Timing, TranscodeDecision,
+    ExternalUserId, MediaKey, MediaType, NetworkLocation, Platform, PlaybackEvent, PlaybackState,
+    ServerId, SessionKey, Source, StreamDecision, Timing, TranscodeDecision,
 };
 use chrono::DateTime;
 
@@ -30,7 +30,8 @@ fn pos(list: &'static [&'static str], name: &str) -> usize {
     type Index = HashMap<&'static str, usize>;
     static INDEXES: OnceLock<[Index; 3]> = OnceLock::new();
     let idx = INDEXES.get_or_init(|| {
-        let index = |l: &'static [&'static str]| l.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        let index =
+            |l: &'static [&'static str]| l.iter().enumerate().map(|(i, c)| (*c, i)).collect();
         [index(SH), index(META), index(MEDIA)]
     });
     let which = if std::ptr::eq(list, SH) {
@@ -45,7 +46,9 @@ fn pos(list: &'static [&'static str], name: &str) -> usize {
 
 impl Row<'_> {
     fn get(&self, off: usize, list: &'static [&'static str], name: &str) -> &V {
-        self.0.get(off.saturating_add(pos(list, name))).unwrap_or(&V::Null)
+        self.0
+            .get(off.saturating_add(pos(list, name)))
+            .unwrap_or(&V::Null)
     }
     fn sh(&self, name: &str) -> &V {
         self.get(0, SH, name)
@@ -83,7 +86,11 @@ impl Mapper<'_> {
     }
 
     fn event(&self, r: &Row<'_>, id: i64) -> Result<PlaybackEvent, Skip> {
-        let started_s = r.sh("started").int().filter(|s| *s > 0).ok_or(Skip::NoStart)?;
+        let started_s = r
+            .sh("started")
+            .int()
+            .filter(|s| *s > 0)
+            .ok_or(Skip::NoStart)?;
         let started_at = DateTime::from_timestamp(started_s, 0).ok_or(Skip::NoStart)?;
         let stopped_at = r
             .sh("stopped")
@@ -145,7 +152,10 @@ impl Mapper<'_> {
         let mut content = ContentInfo::new(media_type, media_key, title);
         content.parent_title = r.meta("parent_title").text();
         content.grandparent_title = r.meta("grandparent_title").text();
-        content.parent_media_key = r.sh("parent_rating_key").text().and_then(|k| MediaKey::new(k).ok());
+        content.parent_media_key = r
+            .sh("parent_rating_key")
+            .text()
+            .and_then(|k| MediaKey::new(k).ok());
         content.grandparent_media_key = r
             .sh("grandparent_rating_key")
             .text()
@@ -185,11 +195,14 @@ impl Mapper<'_> {
         parts.live = r.meta("live").flag().unwrap_or(false);
         let n = &mut parts.network;
         n.ip = r.sh("ip_address").text().and_then(|s| parse_endpoint(&s));
-        n.location = r.sh("location").text().and_then(|l| match l.trim().to_ascii_lowercase().as_str() {
-            "lan" => Some(NetworkLocation::Lan),
-            "wan" => Some(NetworkLocation::Wan),
-            _ => None,
-        });
+        n.location =
+            r.sh("location")
+                .text()
+                .and_then(|l| match l.trim().to_ascii_lowercase().as_str() {
+                    "lan" => Some(NetworkLocation::Lan),
+                    "wan" => Some(NetworkLocation::Wan),
+                    _ => None,
+                });
         n.secure = r.sh("secure").flag();
         n.relayed = r.sh("relayed").flag();
         n.bandwidth_kbps = uint(r.sh("bandwidth"));
@@ -199,7 +212,10 @@ impl Mapper<'_> {
         d.product = r.sh("product").text();
         d.product_version = r.sh("product_version").text();
         d.player = r.sh("player").text();
-        d.device_id = r.sh("machine_id").text().and_then(|m| DeviceId::new(m).ok());
+        d.device_id = r
+            .sh("machine_id")
+            .text()
+            .and_then(|m| DeviceId::new(m).ok());
         let q = &mut parts.quality;
         let decision = |v: &V| v.text().and_then(|s| StreamDecision::from_wire(&s));
         q.transcode_decision = r

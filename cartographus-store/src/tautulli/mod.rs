@@ -143,7 +143,11 @@ impl Store {
         };
         let users = db.users().map_err(src_err)?;
         let libraries = db.libraries().map_err(src_err)?;
-        let start = if job.resume { self.import_checkpoint(&job.server_id)? } else { 0 };
+        let start = if job.resume {
+            self.import_checkpoint(&job.server_id)?
+        } else {
+            0
+        };
         let mut report = ImportReport {
             resumed_after: start,
             last_row_id: start,
@@ -247,13 +251,11 @@ impl Store {
 
     /// The last Tautulli row id committed for `server` (0 if none).
     pub fn import_checkpoint(&self, server: &ServerId) -> Result<i64, QueryError> {
-        let v: Option<i64> = self
-            .conn()
-            .query_row(
-                "SELECT max(last_row_id) FROM import_checkpoints WHERE importer = ? AND server_id = ?",
-                [IMPORTER, server.as_str()],
-                |r| r.get(0),
-            )?;
+        let v: Option<i64> = self.conn().query_row(
+            "SELECT max(last_row_id) FROM import_checkpoints WHERE importer = ? AND server_id = ?",
+            [IMPORTER, server.as_str()],
+            |r| r.get(0),
+        )?;
         Ok(v.unwrap_or(0))
     }
 }

@@ -193,9 +193,11 @@ impl TautulliDb {
 
     pub(crate) fn count_after(&self, after: i64) -> Result<u64, rusqlite::Error> {
         self.conn
-            .query_row("SELECT count(*) FROM session_history WHERE id > ?1", [after], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT count(*) FROM session_history WHERE id > ?1",
+                [after],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n.max(0) as u64)
     }
 
@@ -204,10 +206,21 @@ impl TautulliDb {
         if !have.contains("user_id") {
             return Ok(HashMap::new());
         }
-        let wanted = ["user_id", "username", "friendly_name", "email", "thumb", "is_admin", "is_home_user"];
+        let wanted = [
+            "user_id",
+            "username",
+            "friendly_name",
+            "email",
+            "thumb",
+            "is_admin",
+            "is_home_user",
+        ];
         let mut cols = Vec::new();
         select_list("u", &wanted, &have, &mut cols);
-        let sql = format!("SELECT {} FROM users u WHERE u.user_id IS NOT NULL", cols.join(", "));
+        let sql = format!(
+            "SELECT {} FROM users u WHERE u.user_id IS NOT NULL",
+            cols.join(", ")
+        );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;
         let mut out = HashMap::new();
@@ -240,7 +253,9 @@ impl TautulliDb {
         let mut rows = stmt.query([])?;
         let mut out = HashMap::new();
         while let Some(r) = rows.next()? {
-            if let (Some(id), Some(name)) = (value(r.get_ref(0)?).int(), value(r.get_ref(1)?).text()) {
+            if let (Some(id), Some(name)) =
+                (value(r.get_ref(0)?).int(), value(r.get_ref(1)?).text())
+            {
                 out.insert(id, name);
             }
         }

@@ -22,11 +22,20 @@ pub fn s(v: &str) -> Val {
 }
 
 pub fn map(items: &[(&str, Val)]) -> Val {
-    Val::Map(items.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+    Val::Map(
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
 }
 
 fn ctrl(out: &mut Vec<u8>, ty: u8, size: usize) {
-    let (first_ty, ext) = if ty <= 7 { (ty << 5, None) } else { (0, Some(ty - 7)) };
+    let (first_ty, ext) = if ty <= 7 {
+        (ty << 5, None)
+    } else {
+        (0, Some(ty - 7))
+    };
     let (size_bits, extra): (u8, Vec<u8>) = if size < 29 {
         (size as u8, vec![])
     } else if size < 29 + 256 {

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use cartographus_core::{
     derive_user_id, Account, ContentInfo, DeviceId, EventParts, ExternalUserId, MediaKey,
-    MediaType, NetworkLocation, PlaybackEvent, PlaybackState, Platform, ServerId, SessionKey,
+    MediaType, NetworkLocation, Platform, PlaybackEvent, PlaybackState, ServerId, SessionKey,
     Source, Timing, TranscodeDecision,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -32,7 +32,12 @@ pub struct Play {
 }
 
 impl Play {
-    pub fn new(session: impl Into<String>, user: &'static str, media: &'static str, started: i64) -> Self {
+    pub fn new(
+        session: impl Into<String>,
+        user: &'static str,
+        media: &'static str,
+        started: i64,
+    ) -> Self {
         Self {
             source: Source::Plex,
             server: "plex-1",
@@ -66,12 +71,19 @@ impl Play {
         let mut account = Account::new(ext.clone(), format!("user-{}", self.user));
         account.email = Some(format!("{}@example.com", self.user));
         let user = account.to_user_info(derive_user_id(Platform::Plex, &server, &ext));
-        let mut content = ContentInfo::new(MediaType::Movie, MediaKey::new(self.media).unwrap(), format!("Film {}", self.media));
+        let mut content = ContentInfo::new(
+            MediaType::Movie,
+            MediaKey::new(self.media).unwrap(),
+            format!("Film {}", self.media),
+        );
         content.year = Some(1999);
         content.library_name = Some("Movies".into());
         content.content_rating = Some("PG-13".into());
         content.genres = vec!["Drama".into(), "Crime".into()];
-        content.external_ids.imdb = Some(format!("tt{:07}", self.media.len() * 1000 + self.media.bytes().map(usize::from).sum::<usize>()));
+        content.external_ids.imdb = Some(format!(
+            "tt{:07}",
+            self.media.len() * 1000 + self.media.bytes().map(usize::from).sum::<usize>()
+        ));
         let mut timing = Timing::started(self.started);
         timing.updated_at = self.started;
         timing.media_duration_ms = Some(7_200_000);
@@ -108,6 +120,7 @@ pub fn stopped(e: &PlaybackEvent, secs: i64, paused: u64) -> PlaybackEvent {
     s.timing.play_duration_s = (secs as u64).saturating_sub(paused);
     s.timing.state = PlaybackState::Stopped;
     s.timing.view_offset_ms = Some(secs as u64 * 1000);
-    s.timing.percent_complete = Timing::percent(s.timing.view_offset_ms, s.timing.media_duration_ms);
+    s.timing.percent_complete =
+        Timing::percent(s.timing.view_offset_ms, s.timing.media_duration_ms);
     s
 }
