@@ -22,7 +22,7 @@ use cartographus_store::{Store, StoreConfig, TautulliImport};
 
 /// Just enough of `anyhow` for an example (the crate takes no such dependency).
 mod anyhow_lite {
-    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+    pub(crate) type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
     macro_rules! bail {
         ($($t:tt)*) => { return Err(format!($($t)*).into()) };
     }

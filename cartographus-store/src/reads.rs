@@ -314,6 +314,7 @@ impl Reader {
     }
 
     /// The earliest and latest start time of plays matching `filter`.
+    #[allow(clippy::type_complexity)]
     pub fn time_span(
         &self,
         filter: &Filter,

@@ -220,7 +220,7 @@ fn check_header(path: &Path) -> Result<(), OpenError> {
     let mut head = [0u8; 12];
     let read = std::fs::File::open(path).and_then(|mut f| f.read(&mut head));
     match read {
-        Ok(n) if n == 0 => Ok(()),
+        Ok(0) => Ok(()),
         Ok(n) if n >= 12 && &head[8..12] == b"DUCK" => Ok(()),
         Ok(_) => Err(OpenError::NotADatabase {
             path: path.to_path_buf(),

@@ -179,7 +179,7 @@ impl Generator {
             content.season = Some((item / 10 % 4) as u32 + 1);
             content.episode = Some((item % 10) as u32 + 1);
         }
-        if item % 3 == 0 {
+        if item.is_multiple_of(3) {
             content.external_ids.imdb = Some(format!("tt{:07}", item));
         }
         let length_s = match media_type {

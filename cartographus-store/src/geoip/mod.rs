@@ -54,7 +54,8 @@ impl TableLocator {
     pub fn insert(&mut self, network: NetworkId, mut answer: Geolocation) {
         answer.source = Some(GeoSource::Mmdb);
         self.entries.push((network, answer));
-        self.entries.sort_by(|a, b| b.0.prefix().cmp(&a.0.prefix()));
+        self.entries
+            .sort_by_key(|e| std::cmp::Reverse(e.0.prefix()));
     }
 
     /// The table with one more entry.
@@ -194,7 +195,7 @@ impl GeoResolver {
     /// A resolver over `locator` (`None`: overrides and local addresses only).
     pub fn new(locator: Option<Box<dyn IpLocator>>, config: GeoConfig) -> Self {
         let mut overrides = config.overrides;
-        overrides.sort_by(|a, b| b.network.prefix().cmp(&a.network.prefix()));
+        overrides.sort_by_key(|o| std::cmp::Reverse(o.network.prefix()));
         Self {
             locator,
             overrides,

@@ -19,9 +19,9 @@ use crate::tautulli::source::{TUser, MEDIA, META, SH, V};
 /// Why a row could not become an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Skip {
-    NoStart,
-    NoUser,
-    NoItem,
+    Start,
+    User,
+    Item,
 }
 
 struct Row<'a>(&'a [V]);
@@ -90,21 +90,21 @@ impl Mapper<'_> {
             .sh("started")
             .int()
             .filter(|s| *s > 0)
-            .ok_or(Skip::NoStart)?;
-        let started_at = DateTime::from_timestamp(started_s, 0).ok_or(Skip::NoStart)?;
+            .ok_or(Skip::Start)?;
+        let started_at = DateTime::from_timestamp(started_s, 0).ok_or(Skip::Start)?;
         let stopped_at = r
             .sh("stopped")
             .int()
             .filter(|s| *s >= started_s)
             .and_then(|s| DateTime::from_timestamp(s, 0));
         let paused = r.sh("paused_counter").int().unwrap_or(0).max(0);
-        let user_num = r.sh("user_id").int().ok_or(Skip::NoUser)?;
-        let external = ExternalUserId::new(user_num.to_string()).map_err(|_| Skip::NoUser)?;
+        let user_num = r.sh("user_id").int().ok_or(Skip::User)?;
+        let external = ExternalUserId::new(user_num.to_string()).map_err(|_| Skip::User)?;
         let media_key = r
             .sh("rating_key")
             .text()
             .and_then(|k| MediaKey::new(k).ok())
-            .ok_or(Skip::NoItem)?;
+            .ok_or(Skip::Item)?;
 
         let mut timing = Timing::started(started_at);
         timing.stopped_at = stopped_at;
@@ -183,7 +183,7 @@ impl Mapper<'_> {
             })
             .unwrap_or_default();
 
-        let session_key = SessionKey::new(id.to_string()).map_err(|_| Skip::NoStart)?;
+        let session_key = SessionKey::new(id.to_string()).map_err(|_| Skip::Start)?;
         let mut parts = EventParts::new(
             Source::Tautulli,
             self.server.clone(),
