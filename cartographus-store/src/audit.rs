@@ -189,7 +189,7 @@ impl Store {
             return Ok(Some(report));
         }
         let tx = conn.unchecked_transaction()?;
-        let report = append_in_tx(conn, std::slice::from_ref(&event))?;
+        let report = append_in_tx(conn, std::slice::from_ref(&event), true)?;
         conn.execute(
             "UPDATE failed_events SET resolved_at = make_timestamp(?::BIGINT),
                     attempts = attempts + 1 WHERE failed_id = ?",

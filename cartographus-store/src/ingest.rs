@@ -156,6 +156,8 @@ WITH cand AS (
     UNION ALL
     SELECT s.seq, p.event_id::VARCHAR, true, p.source::VARCHAR = s.source, 0
     FROM ingest_stage s JOIN playback_events p ON p.event_id = s.event_id::UUID
+    WHERE ?::BOOLEAN
+       OR (p.started_at > make_timestamp(?::BIGINT) AND p.started_at < make_timestamp(?::BIGINT))
 )
 SELECT seq,
        CASE WHEN bool_or(same_id) THEN 0 WHEN bool_or(same_source) THEN 1 ELSE 2 END AS layer,
@@ -252,6 +254,14 @@ fn side_tables_sql() -> [String; 4] {
     ]
 }
 
+/// Whether the engine refused a write because of a PRIMARY KEY or UNIQUE constraint.
+pub(crate) fn is_constraint_violation(e: &crate::error::DbError) -> bool {
+    let m = e.to_string();
+    m.contains("Constraint Error")
+        || m.contains("violates primary key")
+        || m.contains("violates unique")
+}
+
 /// Layers by precedence (core checks the event id first, then the source).
 fn rank(layer: DedupLayer) -> u8 {
     match layer {
@@ -289,10 +299,20 @@ impl Store {
             return Ok(IngestReport::default());
         }
         let conn = self.conn();
-        let tx = conn.unchecked_transaction()?;
-        let report = append_in_tx(conn, events)?;
-        tx.commit()?;
-        Ok(report)
+        let attempt = |thorough: bool| -> Result<IngestReport, IngestError> {
+            let tx = conn.unchecked_transaction()?;
+            let report = append_in_tx(conn, events, thorough)?;
+            tx.commit()?;
+            Ok(report)
+        };
+        // The fast path looks for repeated event ids among stored plays that started
+        // near the batch (ids derive from the start time); an id stored with another
+        // start time makes the insert break the primary key, and the batch is then
+        // classified again against every stored id.
+        match attempt(false) {
+            Err(IngestError::Db(e)) if is_constraint_violation(&e) => attempt(true),
+            other => other,
+        }
     }
 }
 
@@ -300,6 +320,7 @@ impl Store {
 pub(crate) fn append_in_tx(
     conn: &duckdb::Connection,
     events: &[PlaybackEvent],
+    thorough: bool,
 ) -> Result<IngestReport, IngestError> {
     let mut report = IngestReport::default();
     if events.is_empty() {
@@ -341,7 +362,13 @@ pub(crate) fn append_in_tx(
         let mut stored: HashMap<usize, (DedupLayer, EventId)> = HashMap::new();
         {
             let mut stmt = conn.prepare_cached(CLASSIFY_SQL)?;
-            let mut rows = stmt.query(duckdb::params![lo - window, hi + window])?;
+            let mut rows = stmt.query(duckdb::params![
+                lo - window,
+                hi + window,
+                thorough,
+                lo - window,
+                hi + window
+            ])?;
             while let Some(r) = rows.next()? {
                 let seq: i64 = r.get(0)?;
                 let layer = layer_of(r.get(1)?);

@@ -142,7 +142,7 @@ impl Store {
         let invalid = events.iter().filter(|e| validate(e).is_err()).cloned();
         missing.extend(invalid);
         if !missing.is_empty() {
-            report.ingested = append_in_tx(conn, &missing)?;
+            report.ingested = append_in_tx(conn, &missing, true)?;
         }
         tx.commit()?;
         Ok(report)

@@ -255,3 +255,17 @@ proptest! {
         prop_assert_eq!(count(&store), expected[0]);
     }
 }
+
+#[test]
+fn a_stored_id_with_another_start_time_is_still_a_duplicate() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = Play::new("a", "1", "10", 0).build();
+    store.append(std::slice::from_ref(&a)).unwrap();
+    // The same event id, reported with a start an hour later (the fast path only looks
+    // at stored plays near the batch's start times; the thorough pass finds it).
+    let mut moved = Play::new("a", "1", "10", 3600).build();
+    moved.identity.event_id = a.event_id();
+    let r = store.append(std::slice::from_ref(&moved)).unwrap();
+    assert_eq!((r.inserted, r.duplicates.event_id), (0, 1));
+    assert_eq!(count(&store), 1);
+}

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::entities::UserRecord;
 use crate::error::{ImportError, IngestError, QueryError};
 use crate::geoip::GeoResolver;
-use crate::ingest::{append_in_tx, DuplicateCounts};
+use crate::ingest::{append_in_tx, is_constraint_violation, DuplicateCounts, IngestReport};
 use crate::store::Store;
 
 use source::TautulliDb;
@@ -207,27 +207,35 @@ impl Store {
                 g.enrich(&mut events);
             }
             let conn = self.conn();
-            let tx = conn.unchecked_transaction().map_err(IngestError::from)?;
-            let batch = append_in_tx(conn, &events)?;
-            if job.dry_run {
-                tx.rollback().map_err(IngestError::from)?;
-            } else {
-                conn.execute(
-                    "INSERT OR REPLACE INTO import_checkpoints VALUES (?, ?, ?,
-                       coalesce((SELECT rows_imported FROM import_checkpoints
-                                 WHERE importer = ? AND server_id = ?), 0) + ?)",
-                    duckdb::params![
-                        IMPORTER,
-                        job.server_id.as_str(),
-                        after,
-                        IMPORTER,
-                        job.server_id.as_str(),
-                        rows.len() as i64
-                    ],
-                )
-                .map_err(IngestError::from)?;
-                tx.commit().map_err(IngestError::from)?;
-            }
+            let attempt = |thorough: bool| -> Result<IngestReport, IngestError> {
+                let tx = conn.unchecked_transaction()?;
+                let batch = append_in_tx(conn, &events, thorough)?;
+                if job.dry_run {
+                    tx.rollback()?;
+                } else {
+                    conn.execute(
+                        "INSERT OR REPLACE INTO import_checkpoints VALUES (?, ?, ?,
+                           coalesce((SELECT rows_imported FROM import_checkpoints
+                                     WHERE importer = ? AND server_id = ?), 0) + ?)",
+                        duckdb::params![
+                            IMPORTER,
+                            job.server_id.as_str(),
+                            after,
+                            IMPORTER,
+                            job.server_id.as_str(),
+                            rows.len() as i64
+                        ],
+                    )?;
+                    tx.commit()?;
+                }
+                Ok(batch)
+            };
+            // As in `Store::append`: a stored id with another start time is found by
+            // a second, thorough pass.
+            let batch = match attempt(false) {
+                Err(IngestError::Db(e)) if is_constraint_violation(&e) => attempt(true)?,
+                other => other?,
+            };
             report.inserted += batch.inserted;
             report.duplicates.event_id += batch.duplicates.event_id;
             report.duplicates.correlation_key += batch.duplicates.correlation_key;
