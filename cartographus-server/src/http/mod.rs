@@ -2,10 +2,8 @@
 //! router is built from an [`AppState`] so other programs can mount it in their own
 //! axum application.
 
-mod data;
 mod error;
 mod middleware;
-pub mod params;
 mod system;
 mod ui;
 
@@ -41,12 +39,6 @@ pub struct AppState {
     pub health: Health,
     /// Rate limits.
     pub limiter: Arc<RateLimiter>,
-    /// Read connections to the store (absent in HTTP-only tests).
-    pub readers: Option<Arc<crate::app::ReaderPool>>,
-    /// The ingestion pipeline (absent in HTTP-only tests).
-    pub pipeline: Option<crate::pipeline::PipelineHandle>,
-    /// The store writer (absent in HTTP-only tests).
-    pub writer: Option<crate::pipeline::Writer>,
 }
 
 impl AppState {
@@ -60,9 +52,6 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             health: Health::default(),
             limiter: Arc::new(RateLimiter::new(Limits::default())),
-            readers: None,
-            pipeline: None,
-            writer: None,
         })
     }
 }

@@ -77,6 +77,13 @@ pub async fn run(mut config: Config) -> Result<(), DemoError> {
         .find(|s| s.platform == Platform::Plex)
         .map(|s| s.server_id.clone());
     let history = world.history(now, 30);
+    // The other servers' past plays (the Plex server's come from Tautulli): they warm
+    // detection up, so regular viewers' devices are known, and fill the history.
+    let past: Vec<_> = world
+        .past_plays(now, 14)
+        .into_iter()
+        .filter(|e| Some(&e.identity.server_id) != plex_id.as_ref())
+        .collect();
     let running = app::start(config, overrides).await?;
     let url = format!("http://{}", running.state.config.listen);
     tracing::info!(
@@ -89,6 +96,10 @@ pub async fn run(mut config: Config) -> Result<(), DemoError> {
     tokio::spawn(async move {
         drive(&driver_world, &servers, Duration::from_secs(2), Utc::now).await;
     });
+    running
+        .pipeline
+        .send(Input::Imported(past), "demo")
+        .await;
     if let Some(plex_id) = plex_id {
         let pipeline = running.pipeline.clone();
         let hub = running.state.hub.clone();
