@@ -6,3 +6,6 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/cartographus-target}"
 
 cargo test --release --workspace --all-features
+
+# Every example, run with a time limit, its output checked.
+scripts/examples.sh
