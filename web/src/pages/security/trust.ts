@@ -1,0 +1,158 @@
+// Security · Trust: every user's trust score (lowest first), and for one user the ledger
+// that explains it, with the operator's adjustments (adjust, reset, exempt).
+
+import { describe, get, post } from '../../api/client';
+import type { LedgerEntry, TrustScore, UserStats, UserTrust } from '../../api/types';
+import { hub } from '../../api/ws';
+import { errorLine, h, loading, replace } from '../../dom';
+import { ago, label, when } from '../../format';
+import type { Cleanup, PageContext } from '../../router';
+
+/** A score as a bar and a number. */
+export function scoreBar(score: number, restricted: boolean): HTMLElement {
+  const bar = h('span', { class: `score-bar${restricted || score < 50 ? ' low' : ''}`, role: 'img', 'aria-label': `Trust ${Math.round(score)} of 100` }, h('span'));
+  const fill = bar.firstElementChild as HTMLElement;
+  fill.style.width = `${Math.max(0, Math.min(100, score))}%`;
+  return h('span', null, bar, ' ', String(Math.round(score)));
+}
+
+/** Normalises `GET /detection/trust/{user}` (a ledger array or `{score, ledger}`). */
+export function userTrust(r: UserTrust | LedgerEntry[] | { ledger?: LedgerEntry[]; score?: TrustScore | null }): UserTrust {
+  if (Array.isArray(r)) return { score: null, ledger: r };
+  return { score: r.score ?? null, ledger: r.ledger ?? [] };
+}
+
+/** The ledger of one user, with the admin's adjustment form. */
+export function ledgerView(userId: number, admin: boolean, onChange: () => void): HTMLElement {
+  const box = h('div', { class: 'ledger-view' }, loading('Loading the ledger'));
+  const load = async (): Promise<void> => {
+    let t: UserTrust;
+    try {
+      t = userTrust(await get<UserTrust | LedgerEntry[]>(`/detection/trust/${userId}`));
+    } catch (e) {
+      replace(box, errorLine(`The ledger could not be loaded: ${describe(e)}`));
+      return;
+    }
+    const err = h('p', { class: 'error', role: 'alert', hidden: true });
+    const action = h(
+      'select',
+      { 'aria-label': 'Action' },
+      h('option', { value: 'adjust' }, 'Adjust by'),
+      h('option', { value: 'reset' }, 'Reset to 100'),
+      h('option', { value: 'exempt' }, 'Exempt from detection'),
+      h('option', { value: 'unexempt' }, 'Lift the exemption'),
+    );
+    const delta = h('input', { type: 'number', min: -100, max: 100, step: 1, value: 10, 'aria-label': 'Points' });
+    const note = h('input', { type: 'text', maxlength: 200, placeholder: 'Note (why)', 'aria-label': 'Note' });
+    const form = h('form', { class: 'row' }, action, delta, note, h('button', { type: 'submit', class: 'btn primary' }, 'Apply'), err);
+    action.addEventListener('change', () => (delta.hidden = action.value !== 'adjust'));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      err.hidden = true;
+      const body: Record<string, unknown> = { action: action.value, note: note.value || null };
+      if (action.value === 'adjust') body.delta = Number(delta.value);
+      post(`/detection/trust/${userId}`, body)
+        .then(() => {
+          onChange();
+          void load();
+        })
+        .catch((e: unknown) => {
+          err.textContent = describe(e);
+          err.hidden = false;
+        });
+    });
+    replace(
+      box,
+      t.score ? h('p', null, 'Score ', scoreBar(t.score.score, t.score.restricted), t.score.restricted ? ' · restricted' : '', t.score.exempt ? ' · exempt' : '') : null,
+      admin ? form : null,
+      t.ledger.length === 0
+        ? h('p', { class: 'muted' }, 'No changes yet: the user has the starting score.')
+        : h(
+            'ol',
+            { class: 'ledger' },
+            t.ledger.map((e) =>
+              h(
+                'li',
+                null,
+                h('strong', null, `${e.change.delta > 0 ? '+' : ''}${Math.round(e.change.delta * 10) / 10}`),
+                ` → ${Math.round(e.change.score_after)} · ${label(e.change.reason)} · ${when(e.change.at)}`,
+                e.change.actor ? ` · by ${e.change.actor}` : '',
+                e.change.note ? ` · “${e.change.note}”` : '',
+                e.change.alert_id ? [' · ', h('a', { href: `/security/alerts/${e.change.alert_id}` }, 'alert')] : null,
+              ),
+            ),
+          ),
+    );
+  };
+  void load();
+  return box;
+}
+
+/** Mounts the trust view. */
+export async function mountTrust(root: HTMLElement, ctx: PageContext): Promise<Cleanup> {
+  const tbody = h('tbody');
+  const side = h('aside', { class: 'panel', 'aria-live': 'polite', 'aria-label': 'Ledger' }, h('p', { class: 'muted' }, 'Choose a user to see why their score is what it is.'));
+  let selected: number | null = null;
+  const load = async (): Promise<void> => {
+    let scores: TrustScore[];
+    const names = new Map<number, string>();
+    try {
+      const [r, users] = await Promise.all([
+        get<TrustScore[] | { scores: TrustScore[] }>('/detection/trust'),
+        get<UserStats[]>('/users').catch(() => [] as UserStats[]),
+      ]);
+      scores = Array.isArray(r) ? r : r.scores;
+      for (const u of users) names.set(u.user_id, u.friendly_name ?? u.username);
+    } catch (e) {
+      replace(tbody, h('tr', null, h('td', { colspan: 5 }, errorLine(describe(e)))));
+      return;
+    }
+    replace(
+      tbody,
+      scores.length === 0 ? h('tr', null, h('td', { colspan: 5, class: 'muted' }, 'Every user has the starting score.')) : null,
+      scores.map((s) =>
+        h(
+          'tr',
+          { class: s.user_id === selected ? 'selected' : null, 'data-user': s.user_id },
+          h('td', null, h('a', { href: `/users/${s.user_id}`, 'data-keep-filter': true }, names.get(s.user_id) ?? `User ${s.user_id}`)),
+          h('td', null, scoreBar(s.score, s.restricted)),
+          h('td', null, [s.restricted ? 'restricted' : '', s.exempt ? 'exempt' : ''].filter(Boolean).join(', ') || '–'),
+          h('td', null, ago(s.last_finding_at)),
+          h(
+            'td',
+            null,
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn',
+                onclick: () => {
+                  selected = s.user_id;
+                  replace(side, h('h2', null, `Ledger of ${names.get(s.user_id) ?? `user ${s.user_id}`}`), ledgerView(s.user_id, ctx.me.role === 'admin', () => void load()));
+                  for (const tr of tbody.querySelectorAll('tr')) tr.classList.toggle('selected', tr.dataset.user === String(s.user_id));
+                },
+              },
+              'Ledger',
+            ),
+          ),
+        ),
+      ),
+    );
+  };
+  replace(
+    root,
+    h(
+      'div',
+      { class: 'split' },
+      h(
+        'div',
+        { class: 'panel table-wrap' },
+        h('table', null, h('thead', null, h('tr', null, ['User', 'Score', 'State', 'Last finding', ''].map((t) => h('th', { scope: 'col' }, t)))), tbody),
+      ),
+      side,
+    ),
+  );
+  await load();
+  const off = hub.on('trust_changed', () => void load());
+  return off;
+}
