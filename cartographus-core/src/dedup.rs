@@ -140,9 +140,8 @@ impl Lanes {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.word(u64::from_le_bytes(w));
+            // The zero-padded little-endian word, built without a variable-length copy.
+            self.word(rest.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)));
         }
     }
 }
@@ -192,6 +191,18 @@ impl Hasher for MixHasher {
 }
 
 type Mix = BuildHasherDefault<MixHasher>;
+
+/// An event id as two words, which [`MixHasher`] hashes in two steps (a UUID would be
+/// hashed as a length-prefixed byte slice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct IdKey(u64, u64);
+
+impl IdKey {
+    fn of(id: EventId) -> Self {
+        let (hi, lo) = id.as_uuid().as_u64_pair();
+        Self(hi, lo)
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Seen {
@@ -246,7 +257,7 @@ struct Recorded {
 #[derive(Debug, Clone)]
 pub struct Deduplicator {
     config: DedupConfig,
-    ids: HashSet<EventId, Mix>,
+    ids: HashSet<IdKey, Mix>,
     plays: HashMap<Identity, Slot, Mix>,
     order: VecDeque<Recorded>,
 }
@@ -276,9 +287,10 @@ impl Deduplicator {
 
     /// Judges `event` at time `now`; a new play is recorded.
     pub fn check(&mut self, event: &PlaybackEvent, now: DateTime<Utc>) -> Verdict {
-        let verdict = self.peek(event);
+        let identity = identity_of(event);
+        let verdict = self.judge(event, identity);
         if verdict.is_new() {
-            self.record(event, now);
+            self.record(event, identity, now);
         }
         self.evict(now);
         verdict
@@ -286,14 +298,17 @@ impl Deduplicator {
 
     /// Judges `event` without recording it or evicting anything.
     pub fn peek(&self, event: &PlaybackEvent) -> Verdict {
+        self.judge(event, identity_of(event))
+    }
+
+    fn judge(&self, event: &PlaybackEvent, identity: Identity) -> Verdict {
         let id = event.event_id();
-        if self.ids.contains(&id) {
+        if self.ids.contains(&IdKey::of(id)) {
             return Verdict::Duplicate {
                 layer: DedupLayer::EventId,
                 original: id,
             };
         }
-        let identity = identity_of(event);
         let started_s = event.timing.started_at.timestamp();
         let mut cross: Option<EventId> = None;
         // One identity's plays are few; comparing start times directly covers the
@@ -336,10 +351,9 @@ impl Deduplicator {
         }
     }
 
-    fn record(&mut self, event: &PlaybackEvent, now: DateTime<Utc>) {
-        let identity = identity_of(event);
+    fn record(&mut self, event: &PlaybackEvent, identity: Identity, now: DateTime<Utc>) {
         let event_id = event.event_id();
-        self.ids.insert(event_id);
+        self.ids.insert(IdKey::of(event_id));
         let seen = Seen {
             event_id,
             source: event.identity.source,
@@ -359,7 +373,7 @@ impl Deduplicator {
     }
 
     fn forget(&mut self, r: Recorded) {
-        self.ids.remove(&r.event_id);
+        self.ids.remove(&IdKey::of(r.event_id));
         let key = r.identity;
         if self
             .plays
