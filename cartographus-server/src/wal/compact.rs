@@ -1,25 +1,25 @@
-//! Compaction and dead letters: confirmed entries are dropped, entries older than the TTL
+//! Compaction and dead letters: batches whose entries are all confirmed are dropped, entries older than the TTL
 //! that keep failing are moved out as dead letters (kept until released, so a crash
 //! between moving them out and storing them elsewhere loses nothing), and an oversized file
 //! is shrunk.
 
 use cartographus_core::{EventId, PlaybackEvent, Source};
 use chrono::{DateTime, Utc};
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{ReadableDatabase, ReadableTable};
 use serde::Serialize;
 
 use super::codec::{self, DeadRecord, Meta};
 use super::{
-    read_state, Wal, WalError, WalSeq, COMPACTED_KEY, CONFIRMED, DEAD, EVENTS, FAILURES, PENDING,
-    STATE,
+    read_state, Commit, Live, Payloads, Released, Wal, WalError, WalSeq, BATCHES, COMPACTED_KEY,
+    CONFIRMED_KEY, DEAD, FAILURES, LIVE, PENDING, STATE,
 };
 
 /// What one compaction did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CompactReport {
-    /// Confirmed entries dropped.
-    pub dropped_confirmed: u64,
+    /// Entries dropped: those of batches whose every entry was confirmed or released.
+    pub dropped_entries: u64,
     /// Entries moved out as dead letters by this compaction (store them, then
     /// [`Wal::release_dead_letters`]).
     pub dead_letters: Vec<DeadLetter>,
@@ -61,14 +61,10 @@ impl DeadLetter {
 
     fn build(seq: WalSeq, record: &DeadRecord, payload: Option<&[u8]>) -> Result<Self, WalError> {
         let decode = |source| WalError::Decode { seq, source };
-        let json = payload.map(codec::payload_json);
-        let event = match &json {
-            Some(Ok(j)) => serde_json::from_slice::<PlaybackEvent>(j).ok(),
-            _ => None,
-        };
-        let payload_json = match json {
-            Some(Ok(j)) => String::from_utf8_lossy(j).into_owned(),
-            _ => "null".to_owned(),
+        let event = payload.and_then(|j| serde_json::from_slice::<PlaybackEvent>(j).ok());
+        let payload_json = match payload {
+            Some(j) => String::from_utf8_lossy(j).into_owned(),
+            None => "null".to_owned(),
         };
         Ok(Self {
             seq,
@@ -100,7 +96,8 @@ impl Wal {
         if codec::to_ms(now).saturating_sub(last) >= interval_ms {
             return Ok(true);
         }
-        Ok(txn.open_table(CONFIRMED)?.len()? >= self.inner.config.compact_confirmed)
+        let confirmed = read_state(&txn.open_table(STATE)?, CONFIRMED_KEY)?.unwrap_or(0);
+        Ok(confirmed.max(0) as u64 >= self.inner.config.compact_confirmed)
     }
 
     /// Drops confirmed entries, moves pending entries appended at least the TTL before
@@ -114,20 +111,32 @@ impl Wal {
         let ttl_ms = i64::try_from(self.inner.config.ttl.as_millis()).unwrap_or(i64::MAX);
         let now_ms = codec::to_ms(now);
         let mut dead_letters = Vec::new();
-        let dropped_confirmed;
+        let mut dropped_entries = 0u64;
         {
             let db = self.db();
-            let txn = self.begin_write(&db)?;
+            let txn = self.begin_write(&db, Commit::Durable)?;
             {
-                let mut confirmed = txn.open_table(CONFIRMED)?;
-                let mut events = txn.open_table(EVENTS)?;
-                dropped_confirmed = confirmed.len()?;
-                while let Some((seq, _)) = confirmed.pop_first()? {
-                    events.remove(seq.value())?;
+                // Batches nothing needs any more.
+                let mut live = txn.open_table(LIVE)?;
+                let mut batches = txn.open_table(BATCHES)?;
+                let mut done = Vec::new();
+                for item in live.iter()? {
+                    let (k, v) = item?;
+                    let seq = WalSeq(k.value());
+                    let record = Live::decode(v.value())
+                        .map_err(|source| WalError::Decode { seq, source })?;
+                    if record.live == 0 {
+                        done.push((seq.0, record.count));
+                    }
                 }
+                for (first, count) in done {
+                    live.remove(first)?;
+                    batches.remove(first)?;
+                    dropped_entries += u64::from(count);
+                }
+                // Old entries that keep failing.
                 let mut failures = txn.open_table(FAILURES)?;
                 let mut pending = txn.open_table(PENDING)?;
-                let mut dead = txn.open_table(DEAD)?;
                 let mut expired = Vec::new();
                 for item in failures.iter()? {
                     let (k, v) = item?;
@@ -141,6 +150,8 @@ impl Wal {
                         expired.push((seq, meta, v.value().to_owned()));
                     }
                 }
+                let mut dead = txn.open_table(DEAD)?;
+                let mut payloads = Payloads::new(&live, &batches);
                 for (seq, meta, error) in expired {
                     let record = DeadRecord {
                         meta,
@@ -150,14 +161,12 @@ impl Wal {
                     dead.insert(seq.0, record.encode().as_slice())?;
                     pending.remove(seq.0)?;
                     failures.remove(seq.0)?;
-                    let payload = events.get(seq.0)?;
-                    dead_letters.push(DeadLetter::build(
-                        seq,
-                        &record,
-                        payload.as_ref().map(|p| p.value()),
-                    )?);
+                    let payload = payloads.get(seq).ok();
+                    dead_letters.push(DeadLetter::build(seq, &record, payload)?);
                 }
-                txn.open_table(STATE)?.insert(COMPACTED_KEY, now_ms)?;
+                let mut state = txn.open_table(STATE)?;
+                state.insert(COMPACTED_KEY, now_ms)?;
+                state.insert(CONFIRMED_KEY, 0)?;
             }
             txn.commit()?;
         }
@@ -171,7 +180,7 @@ impl Wal {
             false
         };
         Ok(CompactReport {
-            dropped_confirmed,
+            dropped_entries,
             dead_letters,
             file_compacted,
             file_bytes_before,
@@ -185,19 +194,17 @@ impl Wal {
         let db = self.db();
         let txn = db.begin_read()?;
         let dead = txn.open_table(DEAD)?;
-        let events = txn.open_table(EVENTS)?;
+        let live = txn.open_table(LIVE)?;
+        let batches = txn.open_table(BATCHES)?;
+        let mut payloads = Payloads::new(&live, &batches);
         let mut out = Vec::new();
         for item in dead.iter()? {
             let (k, v) = item?;
             let seq = WalSeq(k.value());
             let record =
                 DeadRecord::decode(v.value()).map_err(|source| WalError::Decode { seq, source })?;
-            let payload = events.get(seq.0)?;
-            out.push(DeadLetter::build(
-                seq,
-                &record,
-                payload.as_ref().map(|p| p.value()),
-            )?);
+            let payload = payloads.get(seq).ok();
+            out.push(DeadLetter::build(seq, &record, payload)?);
         }
         Ok(out)
     }
@@ -209,17 +216,19 @@ impl Wal {
             return Ok(0);
         }
         let db = self.db();
-        let txn = self.begin_write(&db)?;
+        let txn = self.begin_write(&db, Commit::Durable)?;
         let mut released = 0;
         {
             let mut dead = txn.open_table(DEAD)?;
-            let mut events = txn.open_table(EVENTS)?;
-            for seq in seqs {
+            let mut live = txn.open_table(LIVE)?;
+            let mut done = Released::default();
+            for &seq in seqs {
                 if dead.remove(seq.0)?.is_some() {
-                    events.remove(seq.0)?;
+                    done.add(&live, seq)?;
                     released += 1;
                 }
             }
+            done.apply(&mut live)?;
         }
         txn.commit()?;
         Ok(released)

@@ -9,7 +9,8 @@ use super::WalError;
 /// Settings of a [`Wal`](super::Wal).
 ///
 /// ## Defaults
-/// - `fsync`: `true` — every append and confirmation is durable when it returns.
+/// - `fsync`: `true` — every append (and lease change, compaction, release) is on disk
+///   when it returns; confirmations and failure counts ride on the next fsync.
 /// - `ttl`: 7 days — a pending entry older than this that has failed at least once becomes
 ///   a dead letter at the next compaction.
 /// - `compact_interval`: 1 hour.
@@ -23,7 +24,7 @@ use super::WalError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WalConfig {
-    /// Whether commits are fsynced before they return.
+    /// Whether appends and the other durable commits are fsynced before they return.
     pub fsync: bool,
     /// Age after which failing entries are moved out as dead letters.
     pub ttl: Duration,

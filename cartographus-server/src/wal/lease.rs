@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use redb::{ReadableDatabase, ReadableTable};
 
 use super::codec::{self, LeaseRecord, Meta};
-use super::{LeaseOwner, Wal, WalError, WalSeq, EVENTS, LEASE, LEASE_KEY, PENDING};
+use super::{
+    Commit, LeaseOwner, Payloads, Wal, WalError, WalSeq, BATCHES, LEASE, LEASE_KEY, LIVE, PENDING,
+};
 
 /// A held replay lease: who holds it and until when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +66,7 @@ impl Wal {
     /// [`lease_duration`]: super::WalConfig::lease_duration
     pub fn acquire_lease(&self, owner: &LeaseOwner, now: DateTime<Utc>) -> Result<Lease, WalError> {
         let db = self.db();
-        let txn = self.begin_write(&db)?;
+        let txn = self.begin_write(&db, Commit::Durable)?;
         let lease = {
             let mut table = txn.open_table(LEASE)?;
             if let Some(held) = current(&table, now)? {
@@ -87,7 +89,7 @@ impl Wal {
     /// record no longer names its owner (it ran out and was taken, or was released).
     pub fn renew_lease(&self, lease: &Lease, now: DateTime<Utc>) -> Result<Lease, WalError> {
         let db = self.db();
-        let txn = self.begin_write(&db)?;
+        let txn = self.begin_write(&db, Commit::Durable)?;
         let renewed = {
             let mut table = txn.open_table(LEASE)?;
             let holder = match table.get(LEASE_KEY)? {
@@ -113,7 +115,7 @@ impl Wal {
     /// was already lost does nothing.
     pub fn release_lease(&self, lease: Lease) -> Result<(), WalError> {
         let db = self.db();
-        let txn = self.begin_write(&db)?;
+        let txn = self.begin_write(&db, Commit::Durable)?;
         {
             let mut table = txn.open_table(LEASE)?;
             let ours = match table.get(LEASE_KEY)? {
@@ -186,14 +188,16 @@ impl Wal {
         let db = self.db();
         let txn = db.begin_read()?;
         let pending = txn.open_table(PENDING)?;
-        let events = txn.open_table(EVENTS)?;
+        let live = txn.open_table(LIVE)?;
+        let batches = txn.open_table(BATCHES)?;
+        let mut payloads = Payloads::new(&live, &batches);
         let mut out = Vec::new();
         let mut last = None;
         for item in pending.range(from..)?.take(limit.max(1)) {
             let (k, v) = item?;
             let seq = WalSeq(k.value());
             last = Some(seq.0);
-            out.push(read_entry(seq, v.value(), &events));
+            out.push(read_entry(seq, v.value(), &mut payloads));
         }
         let next = match last {
             Some(l) if out.len() >= limit.max(1) => l.checked_add(1),
@@ -206,18 +210,18 @@ impl Wal {
 /// Entries read in one replay step, and where the next step starts.
 type Batch = (Vec<Result<WalEntry, WalError>>, Option<u64>);
 
-fn read_entry(
+fn read_entry<L, B>(
     seq: WalSeq,
     meta: &[u8],
-    events: &impl ReadableTable<u64, &'static [u8]>,
-) -> Result<WalEntry, WalError> {
+    payloads: &mut Payloads<'_, L, B>,
+) -> Result<WalEntry, WalError>
+where
+    L: ReadableTable<u64, &'static [u8]>,
+    B: ReadableTable<u64, &'static [u8]>,
+{
     let decode = |source| WalError::Decode { seq, source };
     let meta = Meta::decode(meta).map_err(decode)?;
-    let payload = events
-        .get(seq.0)?
-        .ok_or(super::DecodeError::Missing { part: "payload" })
-        .map_err(decode)?;
-    let event = codec::decode_event(payload.value()).map_err(decode)?;
+    let event = codec::decode_event(payloads.get(seq)?).map_err(decode)?;
     Ok(WalEntry {
         seq,
         event,

@@ -6,7 +6,9 @@
 //! 1. [`Wal::append`] writes a batch in one fsynced commit (group commit) and returns one
 //!    [`WalSeq`] per event, in order.
 //! 2. [`Wal::confirm`] marks entries done; [`Wal::record_failure`] counts a failed attempt
-//!    and keeps its error.
+//!    and keeps its error. Both commit without fsync (the next append's fsync, or
+//!    [`Wal::flush`], or closing, makes them durable): a crash can only cause an entry to be
+//!    replayed once more, which the idempotent store absorbs.
 //! 3. On start, a replayer takes the lease ([`Wal::acquire_lease`]) and walks the
 //!    unconfirmed entries in order with [`Wal::replay`]; the lease keeps a second replayer
 //!    out until it is released or runs out.
@@ -63,30 +65,36 @@ pub use config::{LeaseOwner, WalConfig};
 pub use error::{DecodeError, WalError};
 pub use lease::{Lease, Replay, WalEntry};
 
-use codec::Meta;
+use codec::{Live, Meta};
 
-/// Payloads by sequence number (pending, confirmed and dead-lettered entries).
-const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+/// One blob per appended batch (or per 4,096 events of it), keyed by its first sequence
+/// number; see `codec::encode_batch`.
+const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// Per batch: its entry count and how many of them are still pending or dead-lettered
+/// (`codec::Live`). A batch with none left is dropped by compaction.
+const LIVE: TableDefinition<u64, &[u8]> = TableDefinition::new("batch_live");
 /// Unconfirmed entries and their bookkeeping ([`Meta`]).
 const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pending");
 /// The last error of every pending entry that failed at least once.
 const FAILURES: TableDefinition<u64, &str> = TableDefinition::new("failures");
-/// Confirmed entries waiting for compaction.
-const CONFIRMED: TableDefinition<u64, ()> = TableDefinition::new("confirmed");
 /// Dead letters not yet released.
 const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letters");
 /// The replay lease.
 const LEASE: TableDefinition<&str, &[u8]> = TableDefinition::new("lease");
-/// Format, next sequence number, last compaction.
+/// Format, next sequence number, confirmations since the last compaction, last
+/// compaction.
 const STATE: TableDefinition<&str, i64> = TableDefinition::new(STATE_NAME);
 const STATE_NAME: &str = "wal_state";
 
 const FORMAT_KEY: &str = "format";
 const NEXT_SEQ_KEY: &str = "next_seq";
 const COMPACTED_KEY: &str = "last_compacted_ms";
+const CONFIRMED_KEY: &str = "confirmed_since_compaction";
 const LEASE_KEY: &str = "replay";
 /// The file format this build writes and reads.
 const FORMAT: i64 = 1;
+/// The most entries one batch blob holds; larger appends are split (in the same commit).
+const MAX_BATCH_ENTRIES: usize = 4096;
 /// Stored error messages are cut to this many bytes.
 const MAX_ERROR_LEN: usize = 4096;
 
@@ -120,7 +128,7 @@ impl fmt::Display for WalSeq {
 pub struct WalStatus {
     /// Unconfirmed entries.
     pub pending: u64,
-    /// Confirmed entries not yet compacted away.
+    /// Entries confirmed since the last compaction.
     pub confirmed: u64,
     /// Pending entries that failed at least once.
     pub failed: u64,
@@ -215,20 +223,28 @@ impl Wal {
             .collect::<Result<Vec<_>, _>>()?;
         let meta = Meta::new(codec::to_ms(now)).encode();
         let db = self.db();
-        let txn = self.begin_write(&db)?;
+        let txn = self.begin_write(&db, Commit::Durable)?;
         let seqs = {
             let mut state = txn.open_table(STATE)?;
             let first = read_state(&state, NEXT_SEQ_KEY)?.unwrap_or(0) as u64;
-            let count = payloads.len() as u64;
-            let end = first.checked_add(count).ok_or(WalError::SeqExhausted)?;
-            let end_i64 = i64::try_from(end).map_err(|_| WalError::SeqExhausted)?;
-            let mut ev = txn.open_table(EVENTS)?;
+            let end = first
+                .checked_add(payloads.len() as u64)
+                .filter(|&e| i64::try_from(e).is_ok())
+                .ok_or(WalError::SeqExhausted)?;
+            let mut batches = txn.open_table(BATCHES)?;
+            let mut live = txn.open_table(LIVE)?;
             let mut pending = txn.open_table(PENDING)?;
-            for (seq, payload) in (first..end).zip(&payloads) {
-                ev.insert(seq, payload.as_slice())?;
-                pending.insert(seq, meta.as_slice())?;
+            let mut seq = first;
+            for chunk in payloads.chunks(MAX_BATCH_ENTRIES) {
+                let count = chunk.len() as u32;
+                batches.insert(seq, codec::encode_batch(chunk).as_slice())?;
+                live.insert(seq, Live { count, live: count }.encode().as_slice())?;
+                for _ in chunk {
+                    pending.insert(seq, meta.as_slice())?;
+                    seq += 1;
+                }
             }
-            state.insert(NEXT_SEQ_KEY, end_i64)?;
+            state.insert(NEXT_SEQ_KEY, end as i64)?;
             (first..end).map(WalSeq).collect()
         };
         txn.commit()?;
@@ -238,24 +254,36 @@ impl Wal {
     /// Marks entries as done (stored, or acknowledged by JetStream) in one commit. Entries
     /// that are unknown, already confirmed or dead-lettered are skipped; returns how many
     /// were newly confirmed.
+    ///
+    /// The commit is not fsynced: the next append (or [`Wal::flush`], or closing the WAL)
+    /// makes it durable. A crash can only lose recent confirmations, whose entries are then
+    /// replayed once more — harmless, since the store ignores plays it already holds.
     pub fn confirm(&self, seqs: &[WalSeq]) -> Result<usize, WalError> {
         if seqs.is_empty() {
             return Ok(0);
         }
         let db = self.db();
-        let txn = self.begin_write(&db)?;
+        let txn = self.begin_write(&db, Commit::Lazy)?;
         let mut done = 0;
         {
             let mut pending = txn.open_table(PENDING)?;
             let mut failures = txn.open_table(FAILURES)?;
-            let mut confirmed = txn.open_table(CONFIRMED)?;
-            for seq in seqs {
+            let any_failures = !failures.is_empty()?;
+            let mut live = txn.open_table(LIVE)?;
+            let mut released = Released::default();
+            for &seq in seqs {
                 if pending.remove(seq.0)?.is_some() {
-                    failures.remove(seq.0)?;
-                    confirmed.insert(seq.0, ())?;
+                    if any_failures {
+                        failures.remove(seq.0)?;
+                    }
+                    released.add(&live, seq)?;
                     done += 1;
                 }
             }
+            released.apply(&mut live)?;
+            let mut state = txn.open_table(STATE)?;
+            let before = read_state(&state, CONFIRMED_KEY)?.unwrap_or(0);
+            state.insert(CONFIRMED_KEY, before.saturating_add(done as i64))?;
         }
         txn.commit()?;
         Ok(done)
@@ -263,7 +291,7 @@ impl Wal {
 
     /// Counts a failed attempt to hand entry `seq` on and keeps `error` (cut to 4 KiB) as
     /// its last error. Returns the attempts so far, or `None` when the entry is not
-    /// pending.
+    /// pending. Like [`Wal::confirm`], the commit is made durable by the next fsync.
     pub fn record_failure(
         &self,
         seq: WalSeq,
@@ -273,7 +301,7 @@ impl Wal {
         let message = error.to_string();
         let message = codec::truncate(&message, MAX_ERROR_LEN);
         let db = self.db();
-        let txn = self.begin_write(&db)?;
+        let txn = self.begin_write(&db, Commit::Lazy)?;
         let attempts = {
             let mut pending = txn.open_table(PENDING)?;
             let meta = match pending.get(seq.0)? {
@@ -321,7 +349,7 @@ impl Wal {
         let lease_holder = lease::current(&txn.open_table(LEASE)?, now)?.map(|r| r.owner);
         Ok(WalStatus {
             pending: pending.len()?,
-            confirmed: txn.open_table(CONFIRMED)?.len()?,
+            confirmed: read_state(&state, CONFIRMED_KEY)?.unwrap_or(0).max(0) as u64,
             failed: txn.open_table(FAILURES)?.len()?,
             dead_letters: txn.open_table(DEAD)?.len()?,
             file_bytes: self.file_bytes(),
@@ -354,16 +382,41 @@ impl Wal {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A write transaction with the configured durability.
-    fn begin_write(&self, db: &Database) -> Result<redb::WriteTransaction, WalError> {
+    /// A write transaction: fsynced at commit when `commit` is [`Commit::Durable`] and
+    /// [`WalConfig::fsync`] is on.
+    fn begin_write(
+        &self,
+        db: &Database,
+        commit: Commit,
+    ) -> Result<redb::WriteTransaction, WalError> {
         let mut txn = db.begin_write()?;
-        txn.set_durability(if self.inner.config.fsync {
+        let durable = commit == Commit::Durable && self.inner.config.fsync;
+        txn.set_durability(if durable {
             Durability::Immediate
         } else {
             Durability::None
         })?;
         Ok(txn)
     }
+
+    /// Makes confirmations and failure counts committed since the last fsync durable (an
+    /// empty fsynced commit). Closing the WAL does the same.
+    pub fn flush(&self) -> Result<(), WalError> {
+        let db = self.db();
+        let mut txn = db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+/// Whether a commit must be on disk when it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Commit {
+    /// fsynced (unless [`WalConfig::fsync`] is off).
+    Durable,
+    /// Made durable by the next durable commit or by closing; a crash may lose it.
+    Lazy,
 }
 
 /// Reads a state value.
@@ -372,6 +425,106 @@ fn read_state(
     key: &str,
 ) -> Result<Option<i64>, WalError> {
     Ok(table.get(key)?.map(|v| v.value()))
+}
+
+/// Entries that no longer need their batch blob, counted per batch and written back
+/// once per batch.
+#[derive(Default)]
+struct Released {
+    /// Per batch (first sequence number): its live record and how many were released.
+    batches: std::collections::BTreeMap<u64, (Live, u32)>,
+}
+
+impl Released {
+    /// Counts `seq` against the batch that holds it.
+    fn add(
+        &mut self,
+        live: &impl ReadableTable<u64, &'static [u8]>,
+        seq: WalSeq,
+    ) -> Result<(), WalError> {
+        if let Some((&first, (record, n))) = self.batches.range_mut(..=seq.0).next_back() {
+            if seq.0 - first < u64::from(record.count) {
+                *n += 1;
+                return Ok(());
+            }
+        }
+        let missing = || WalError::Decode {
+            seq,
+            source: DecodeError::Missing { part: "batch" },
+        };
+        let (first, raw) = live.range(..=seq.0)?.next_back().ok_or_else(missing)??;
+        let record =
+            Live::decode(raw.value()).map_err(|source| WalError::Decode { seq, source })?;
+        if seq.0 - first.value() >= u64::from(record.count) {
+            return Err(missing());
+        }
+        self.batches.insert(first.value(), (record, 1));
+        Ok(())
+    }
+
+    /// Writes the lowered live counts.
+    fn apply(self, live: &mut redb::Table<'_, u64, &'static [u8]>) -> Result<(), WalError> {
+        for (first, (record, n)) in self.batches {
+            let lowered = Live {
+                count: record.count,
+                live: record.live.saturating_sub(n),
+            };
+            live.insert(first, lowered.encode().as_slice())?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads payloads by sequence number, keeping the batch blob read last (replay and dead
+/// letters walk entries in order, so most reads hit it).
+struct Payloads<'t, L, B>
+where
+    L: ReadableTable<u64, &'static [u8]>,
+    B: ReadableTable<u64, &'static [u8]>,
+{
+    live: &'t L,
+    batches: &'t B,
+    current: Option<(u64, u32, redb::AccessGuard<'t, &'static [u8]>)>,
+}
+
+impl<'t, L, B> Payloads<'t, L, B>
+where
+    L: ReadableTable<u64, &'static [u8]>,
+    B: ReadableTable<u64, &'static [u8]>,
+{
+    fn new(live: &'t L, batches: &'t B) -> Self {
+        Self {
+            live,
+            batches,
+            current: None,
+        }
+    }
+
+    /// The stored JSON of entry `seq`.
+    fn get(&mut self, seq: WalSeq) -> Result<&[u8], WalError> {
+        let decode = |source| WalError::Decode { seq, source };
+        let missing = || decode(DecodeError::Missing { part: "payload" });
+        let hit = matches!(&self.current, Some((first, count, _))
+            if seq.0 >= *first && seq.0 - first < u64::from(*count));
+        if !hit {
+            let (first, raw) = self
+                .live
+                .range(..=seq.0)?
+                .next_back()
+                .ok_or_else(missing)??;
+            let record = Live::decode(raw.value()).map_err(decode)?;
+            let first = first.value();
+            if seq.0 - first >= u64::from(record.count) {
+                return Err(missing());
+            }
+            let blob = self.batches.get(first)?.ok_or_else(missing)?;
+            self.current = Some((first, record.count, blob));
+        }
+        let Some((first, _, blob)) = &self.current else {
+            return Err(missing());
+        };
+        codec::batch_entry(blob.value(), (seq.0 - first) as u32).map_err(decode)
+    }
 }
 
 /// Creates the tables of a new WAL, or checks that an existing file is one this build
@@ -414,10 +567,10 @@ fn init_schema(db: &Database, path: &Path) -> Result<(), WalError> {
             }
         }
     }
-    txn.open_table(EVENTS)?;
+    txn.open_table(BATCHES)?;
+    txn.open_table(LIVE)?;
     txn.open_table(PENDING)?;
     txn.open_table(FAILURES)?;
-    txn.open_table(CONFIRMED)?;
     txn.open_table(DEAD)?;
     txn.open_table(LEASE)?;
     txn.commit()?;

@@ -83,6 +83,7 @@ fn append_confirm_replay_in_order() {
     assert_eq!(replayed[1].event, events[2]);
     assert_eq!(replayed[3].appended_at, t(1));
     assert_eq!(replayed[0].attempts, 0);
+    wal.flush().unwrap();
 }
 
 #[test]
@@ -166,7 +167,8 @@ fn compaction_drops_confirmed_and_dead_letters_old_failures() {
     wal.record_failure(late[0], &err, t(3060)).unwrap();
     // Before the TTL nothing is dead.
     let report = wal.compact(t(3599)).unwrap();
-    assert_eq!(report.dropped_confirmed, 1);
+    // The first batch still has pending entries, so nothing is dropped yet.
+    assert_eq!(report.dropped_entries, 0);
     assert!(report.dead_letters.is_empty());
     assert!(!wal.compaction_due(t(3600)).unwrap());
     // After it, only the old failing entry (seq 1) goes; seq 2 never failed, seq 4 is young.
@@ -195,6 +197,30 @@ fn compaction_drops_confirmed_and_dead_letters_old_failures() {
     assert_eq!(wal.release_dead_letters(&[seqs[1], seqs[2]]).unwrap(), 1);
     assert!(wal.dead_letters().unwrap().is_empty());
     assert!(wal.confirm(&[seqs[1]]).unwrap() == 0);
+    // With every entry confirmed or released, the batches go.
+    wal.confirm(&[seqs[2], seqs[3], late[0]]).unwrap();
+    assert_eq!(wal.compact(t(3700)).unwrap().dropped_entries, 5);
+    assert_eq!(wal.status(t(3700)).unwrap().pending, 0);
+}
+
+#[test]
+fn large_appends_are_split_into_batches_that_drop_independently() {
+    let d = dir();
+    let wal = open(&d.path().join("w"));
+    let events: Vec<_> = (0..5000).map(event).collect();
+    let seqs = wal.append(&events, t(0)).unwrap();
+    assert_eq!(seqs.len(), 5000);
+    // Everything but seq 7 (in the first 4,096-entry batch).
+    let rest: Vec<_> = seqs.iter().copied().filter(|s| s.get() != 7).collect();
+    assert_eq!(wal.confirm(&rest).unwrap(), 4999);
+    assert_eq!(wal.status(t(0)).unwrap().confirmed, 4999);
+    assert_eq!(wal.compact(t(1)).unwrap().dropped_entries, 904);
+    assert_eq!(wal.status(t(1)).unwrap().confirmed, 0);
+    let left = replay_all(&wal, t(2));
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].event, events[7]);
+    wal.confirm(&[seqs[7]]).unwrap();
+    assert_eq!(wal.compact(t(3)).unwrap().dropped_entries, 4096);
 }
 
 #[test]
@@ -232,7 +258,7 @@ fn oversized_file_is_shrunk() {
         wal.confirm(&seqs).unwrap();
     }
     let report = wal.compact(t(1)).unwrap();
-    assert_eq!(report.dropped_confirmed, 2000);
+    assert_eq!(report.dropped_entries, 2000);
     assert!(report.file_compacted);
     assert!(report.file_bytes_after < report.file_bytes_before);
     // Still usable afterwards.
