@@ -32,6 +32,17 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
+    // The tests print the figures they measure; node:test's describe/it are awaited by the runner.
+    files: ['e2e/**/*.ts'],
+    rules: {
+      'no-console': 'off',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'before', 'after'] }] },
+      ],
+    },
+  },
+  {
     files: ['eslint.config.js', 'scripts/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -35,13 +35,54 @@ export interface Outlines {
 
 const cache = new Map<string, Promise<Outlines>>();
 
+type Ring = number[][];
+
+/**
+ * Makes a line continuous across the antimeridian (a jump of more than 180° becomes a
+ * step past ±180°, which MapLibre draws on the neighbouring world copy). Rings that run
+ * along a pole (Antarctica) are left alone: their ±180° jump is the pole edge.
+ */
+export function unwrap(line: Ring): Ring {
+  if (line.some(([, lat = 0]) => Math.abs(lat) >= 89.9)) return line;
+  let shift = 0;
+  let prev: number | null = null;
+  return line.map(([lon = 0, lat = 0]) => {
+    if (prev !== null) {
+      const d = lon + shift - prev;
+      if (d > 180) shift -= 360;
+      else if (d < -180) shift += 360;
+    }
+    prev = lon + shift;
+    return [lon + shift, lat];
+  });
+}
+
+function unwrapGeometry(g: Geometry): Geometry {
+  switch (g.type) {
+    case 'Polygon':
+      return { ...g, coordinates: g.coordinates.map(unwrap) };
+    case 'MultiPolygon':
+      return { ...g, coordinates: g.coordinates.map((p) => p.map(unwrap)) };
+    case 'LineString':
+      return { ...g, coordinates: unwrap(g.coordinates) };
+    case 'MultiLineString':
+      return { ...g, coordinates: g.coordinates.map(unwrap) };
+    default:
+      return g;
+  }
+}
+
 async function loadOutlines(url: string): Promise<Outlines> {
   const resp = await fetch(url);
   if (!resp.ok) throw new Error(`basemap ${resp.status}`);
   const topo = (await resp.json()) as Topology<{ countries: GeometryCollection; land: GeometryCollection }>;
   const countries = topo.objects.countries;
-  const land = feature(topo, countries) as FeatureCollection<Geometry>;
-  const borders = mesh(topo, countries, (a, b) => a !== b);
+  const raw = feature(topo, countries) as FeatureCollection<Geometry>;
+  const land: FeatureCollection<Geometry> = {
+    ...raw,
+    features: raw.features.map((f) => ({ ...f, geometry: unwrapGeometry(f.geometry) })),
+  };
+  const borders = unwrapGeometry(mesh(topo, countries, (a, b) => a !== b)) as MultiLineString;
   return { land, borders };
 }
 

@@ -85,7 +85,7 @@ export async function mount(root: HTMLElement, _ctx: PageContext): Promise<Clean
   const deck = new Deck({
     parent: el,
     views: new GlobeView({ resolution: 10 }),
-    initialViewState: { longitude: 10, latitude: 30, zoom: 0.6 },
+    initialViewState: { longitude: 10, latitude: 35, zoom: 1.5 },
     controller: { keyboard: true, scrollZoom: true },
     getTooltip: undefined,
     onHover: (info: PickingInfo) => showTip(info),
@@ -161,7 +161,7 @@ export async function mount(root: HTMLElement, _ctx: PageContext): Promise<Clean
           data: inWindow,
           getPosition: (d) => [d.lon, d.lat],
           getRadius: 25_000,
-          radiusMinPixels: 1.5,
+          radiusMinPixels: 2.5,
           getFillColor: rgba(p.accent, 200),
           pickable: true,
         }),
@@ -174,7 +174,8 @@ export async function mount(root: HTMLElement, _ctx: PageContext): Promise<Clean
               getTargetPosition: () => arcTarget ?? [0, 0],
               getSourceColor: rgba(p.accent, 160),
               getTargetColor: rgba(p.accent2, 200),
-              getWidth: 1,
+              getWidth: 1.5,
+              widthMinPixels: 1,
             })
           : null,
       ],

@@ -58,7 +58,9 @@ function evidenceList(evidence: unknown): HTMLElement {
     }
   };
   walk(evidence, '');
-  return h('dl', { class: 'evidence' }, flat.slice(0, 40).flatMap(([k, v]) => [h('dt', null, label(k.replace(/^data /, ''))), h('dd', null, v)]));
+  // The rule's name is already the heading.
+  const shown = flat.filter(([k]) => k !== 'rule');
+  return h('dl', { class: 'evidence' }, shown.slice(0, 40).flatMap(([k, v]) => [h('dt', null, label(k.replace(/^data /, ''))), h('dd', null, v)]));
 }
 
 /** Mounts the alerts view; `selected` is an alert id from the path. */
