@@ -29,11 +29,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod app;
 pub mod auth;
 pub mod config;
+pub mod demo;
+pub mod geoip_update;
 pub mod http;
 pub mod hub;
 pub mod metrics;
 pub mod notify;
+pub mod pipeline;
 pub mod ratelimit;
 pub mod supervise;

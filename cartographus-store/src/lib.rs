@@ -62,6 +62,7 @@
 mod alerts;
 mod audit;
 mod config;
+mod discard;
 mod entities;
 mod error;
 mod filter;

@@ -2,8 +2,10 @@
 //! router is built from an [`AppState`] so other programs can mount it in their own
 //! axum application.
 
+mod data;
 mod error;
 mod middleware;
+pub mod params;
 mod system;
 mod ui;
 
@@ -39,6 +41,12 @@ pub struct AppState {
     pub health: Health,
     /// Rate limits.
     pub limiter: Arc<RateLimiter>,
+    /// Read connections to the store (absent when the router runs without a store).
+    pub readers: Option<Arc<crate::app::ReaderPool>>,
+    /// The pipeline, for terminations and live sessions.
+    pub pipeline: Option<crate::pipeline::PipelineHandle>,
+    /// The store writer, for acknowledgements and other writes.
+    pub writer: Option<crate::pipeline::Writer>,
 }
 
 impl AppState {
@@ -52,6 +60,9 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             health: Health::default(),
             limiter: Arc::new(RateLimiter::new(Limits::default())),
+            readers: None,
+            pipeline: None,
+            writer: None,
         })
     }
 }
@@ -71,6 +82,16 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/auth/tokens/{id}",
             axum::routing::delete(system::delete_token),
+        )
+        .route("/playbacks", get(data::playbacks))
+        .route("/playbacks/{id}", get(data::playback))
+        .route("/filters", get(data::filters))
+        .route("/sessions/live", get(data::live))
+        .route("/sessions/{id}/terminate", post(data::terminate))
+        .route("/detection/alerts", get(data::alerts))
+        .route(
+            "/detection/alerts/{id}/acknowledge",
+            post(data::acknowledge),
         )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

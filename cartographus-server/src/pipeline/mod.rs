@@ -38,9 +38,9 @@ use crate::notify::Notifier;
 #[derive(Debug, Clone)]
 pub enum ServerClient {
     /// Plex.
-    Plex(PlexClient),
+    Plex(Arc<PlexClient>),
     /// Jellyfin or Emby.
-    MediaBrowser(MediaBrowserClient),
+    MediaBrowser(Arc<MediaBrowserClient>),
 }
 
 impl ServerClient {
@@ -384,20 +384,30 @@ pub async fn run_source(
     };
     let (source, identity, client, mut watch) = match spec.platform {
         cartographus_core::Platform::Plex => {
-            let c = PlexClient::new(config)?;
+            // The watch loop owns one client; commands (terminate) use another, so a
+            // failing watch never opens the circuit breaker of an operator's command.
+            let c = PlexClient::new(config.clone())?;
             let id = c.identity().await?;
-            let w = watch_plex(c.clone());
-            (Source::Plex, id, ServerClient::Plex(c), w)
+            let w = watch_plex(PlexClient::new(config)?);
+            (Source::Plex, id, ServerClient::Plex(Arc::new(c)), w)
         }
         cartographus_core::Platform::Jellyfin | cartographus_core::Platform::Emby => {
-            let (source, c) = if spec.platform == cartographus_core::Platform::Jellyfin {
-                (Source::Jellyfin, MediaBrowserClient::jellyfin(config)?)
-            } else {
-                (Source::Emby, MediaBrowserClient::emby(config)?)
+            let make = |config: ClientConfig| {
+                if spec.platform == cartographus_core::Platform::Jellyfin {
+                    MediaBrowserClient::jellyfin(config)
+                } else {
+                    MediaBrowserClient::emby(config)
+                }
             };
+            let source = if spec.platform == cartographus_core::Platform::Jellyfin {
+                Source::Jellyfin
+            } else {
+                Source::Emby
+            };
+            let c = make(config.clone())?;
             let id = c.identity().await?;
-            let w = watch_media_browser(c.clone());
-            (source, id, ServerClient::MediaBrowser(c), w)
+            let w = watch_media_browser(make(config)?);
+            (source, id, ServerClient::MediaBrowser(Arc::new(c)), w)
         }
     };
     let server = identity.server_id.clone();
@@ -453,6 +463,9 @@ pub async fn run_source(
             }
             SourceEvent::Skipped(e) => {
                 tracing::debug!(server = %spec.name, error = %e, "skipped a frame");
+            }
+            other => {
+                tracing::debug!(server = %spec.name, event = ?other, "unhandled source event");
             }
         }
     }

@@ -96,10 +96,7 @@ pub async fn run(mut config: Config) -> Result<(), DemoError> {
     tokio::spawn(async move {
         drive(&driver_world, &servers, Duration::from_secs(2), Utc::now).await;
     });
-    running
-        .pipeline
-        .send(Input::Imported(past), "demo")
-        .await;
+    running.pipeline.send(Input::Imported(past), "demo").await;
     if let Some(plex_id) = plex_id {
         let pipeline = running.pipeline.clone();
         let hub = running.state.hub.clone();

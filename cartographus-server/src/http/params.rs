@@ -110,7 +110,15 @@ pub fn filter(
             "audio_codecs" => f.audio_codecs = list(k, v)?,
             "libraries" => f.libraries = list(k, v)?,
             "content_ratings" => f.content_ratings = list(k, v)?,
-            "years" => f.years = parsed::<u16>(k, v)?,
+            "years" => {
+                f.years = parsed::<u16>(k, v)?;
+                if let Some(y) = f.years.iter().find(|y| !(1800..=2200).contains(*y)) {
+                    return Err(ApiError::param(
+                        k,
+                        format!("{y} is not a year between 1800 and 2200"),
+                    ));
+                }
+            }
             "location" => {
                 f.network_location = match v.trim() {
                     "" => None,

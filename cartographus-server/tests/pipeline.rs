@@ -51,7 +51,9 @@ fn config(dir: &std::path::Path, plex_url: &str, discord: &str) -> Config {
         ("WAL_ENABLED", "false"),
     ];
     apply_env(&mut raw, &|k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        vars.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
     })
     .unwrap();
     raw.plex[0].poll_interval_s = Some(1);
@@ -78,7 +80,12 @@ fn place(cidr: &str, lat: f64, lon: f64, city: &str, cc: &str) -> LocationOverri
 }
 
 async fn get_json(base: &str, path: &str) -> serde_json::Value {
-    reqwest::get(format!("{base}{path}")).await.unwrap().json().await.unwrap()
+    reqwest::get(format!("{base}{path}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 async fn eventually<F: FnMut() -> Fut, Fut: std::future::Future<Output = bool>>(mut f: F) -> bool {
@@ -107,12 +114,17 @@ async fn plays_flow_to_the_api_the_hub_and_detection() {
     let addr: SocketAddr = listener.local_addr().unwrap();
     let app = router(running.state.clone());
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap()
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap()
     });
     let base = format!("http://{addr}");
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .unwrap();
 
     // A play in London appears in the API and on the hub.
     plex.set_sessions(vec![session("1", "7", "100", "81.2.69.142", "dev-a")]);
@@ -163,7 +175,10 @@ async fn plays_flow_to_the_api_the_hub_and_detection() {
         "no Discord POST"
     );
     let body: serde_json::Value = serde_json::from_str(&posts.lock().unwrap()[0]).unwrap();
-    assert!(body["embeds"][0]["title"].as_str().unwrap().contains("impossible_travel"));
+    assert!(body["embeds"][0]["title"]
+        .as_str()
+        .unwrap()
+        .contains("impossible_travel"));
     let alerts = get_json(&base, "/api/v1/detection/alerts").await;
     let travel: Vec<_> = alerts["items"]
         .as_array()
@@ -174,7 +189,9 @@ async fn plays_flow_to_the_api_the_hub_and_detection() {
     assert_eq!(travel.len(), 1, "one alert, not one per event");
 
     // Malformed parameters are 400s naming the parameter.
-    let resp = reqwest::get(format!("{base}/api/v1/playbacks?days=banana")).await.unwrap();
+    let resp = reqwest::get(format!("{base}/api/v1/playbacks?days=banana"))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     let err: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(err["parameter"], "days");

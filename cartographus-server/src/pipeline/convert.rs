@@ -51,7 +51,7 @@ pub fn trust_change(change: &TrustChange) -> store::TrustChange {
         change.restricted,
         reason,
     );
-    out.exempt = change.exempt;
+    out.exempt = matches!(change.reason, TrustReason::Exempted { exempt: true });
     out.alert_id = alert.map(|a| store::AlertId::from_uuid(*a.as_uuid()));
     out
 }
