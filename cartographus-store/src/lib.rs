@@ -60,17 +60,20 @@
 #![deny(missing_docs)]
 
 mod alerts;
+mod analytics;
 mod audit;
+mod backup;
 mod config;
-mod discard;
 mod entities;
 mod error;
+mod export;
 mod filter;
 mod geoip;
 mod ingest;
 mod reads;
 mod rowmap;
 mod schema;
+mod spatial;
 mod stage;
 mod store;
 mod tautulli;
@@ -80,10 +83,26 @@ mod update;
 pub use alerts::{
     AlertCursor, AlertId, AlertPage, AlertQuery, AlertRecord, RuleName, RuleNameError, Severity,
 };
+pub use analytics::{
+    AbandonBucket, Accuracy, BingeReport, BingeRules, BingeSession, BreakdownBy, CalendarDay,
+    Cohort, CohortReport, ConcurrencyBucket, ConcurrencyPeak, ConcurrencyReport, CountryCount,
+    Distribution, Engagement, GroupStats, HeatCell, HourCount, Interval, Overview, PartyReport,
+    PartyRules, PlatformDecisions, QualityReport, QualityTrendPoint, RankBy, RecentPlay,
+    ResolutionChange, SearchHit, SearchKind, SearchRequest, ShareOf, SharedLink,
+    SharedNetworkGraph, SharedNode, SharedVia, TopEntry, TopKind, TrendPoint, Trends, UserDetail,
+    UserDevice, UserEngagement, UserIp, UserLocation, UserStats, WatchParty, WeekdayCount, Zone,
+    ZoneError,
+};
 pub use audit::{AuditEntry, FailedEvent, RestoreOutcome};
+pub use backup::{
+    apply_retention, list_backups, plan_retention, restore_backup, validate_backup, BackupError,
+    BackupInfo, BackupManifest, FileEntry, RestoreReport, RetentionPlan, RetentionPolicy,
+    TableEntry,
+};
 pub use config::{Location, MemoryLimit, MemoryLimitError, StoreConfig};
 pub use entities::{ContentMapping, ServerRecord, UserRecord};
 pub use error::{DbError, Error, GeoIpError, ImportError, IngestError, OpenError, QueryError};
+pub use export::{ExportError, ExportSummary, ParquetOptions};
 pub use filter::Filter;
 pub use geoip::{
     GeoConfig, GeoResolver, GeoStats, IpLocator, LocationOverride, MmdbLocator, TableLocator,
@@ -91,6 +110,10 @@ pub use geoip::{
 pub use ingest::{Dropped, DuplicateCounts, IngestReport, RejectReason, Rejected};
 pub use reads::{Cursor, Dimension, FilterValue, Order, Page, PageRequest};
 pub use schema::SCHEMA_VERSION;
+pub use spatial::{
+    Arc, ArcEnd, AreaError, BoundingBox, Feature, FeatureCollection, Hexagon, LocationStats,
+    NearbyLocation, PlayProperties, Point, Radius,
+};
 pub use store::{EngineSettings, Reader, Store};
 pub use tautulli::{ImportProgress, ImportReport, TautulliImport};
 pub use trust::{LedgerEntry, TrustChange, TrustReason, TrustScore};
