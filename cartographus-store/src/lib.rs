@@ -64,6 +64,7 @@ mod analytics;
 mod audit;
 mod backup;
 mod config;
+mod discard;
 mod entities;
 mod error;
 mod export;
