@@ -227,16 +227,42 @@ impl From<UserId> for i64 {
     }
 }
 
+/// Serialised as a decimal string: ids use all 63 bits, and JavaScript numbers (the
+/// web UI, most JSON tools) only hold 53 bits exactly.
 impl Serialize for UserId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(self.0)
+        if s.is_human_readable() {
+            s.collect_str(&self.0)
+        } else {
+            s.serialize_u64(self.0)
+        }
     }
 }
 
+/// Accepts the decimal string it writes, and a plain number (older files, scripts).
 impl<'de> Deserialize<'de> for UserId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = u64::deserialize(d)?;
-        Self::new(v).map_err(serde::de::Error::custom)
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = UserId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a user id (a positive 63-bit integer, as a number or a string)")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<UserId, E> {
+                UserId::new(v).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<UserId, E> {
+                UserId::try_from(v).map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<UserId, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_any(V)
+        } else {
+            d.deserialize_u64(V)
+        }
     }
 }
 
@@ -282,6 +308,23 @@ impl FromStr for EventId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_ids_are_json_strings_and_read_numbers_too() {
+        let id = UserId::new(7_561_235_646_583_953_200).unwrap();
+        let text = serde_json::to_string(&id).unwrap();
+        assert_eq!(text, "\"7561235646583953200\"");
+        assert_eq!(serde_json::from_str::<UserId>(&text).unwrap(), id);
+        assert_eq!(
+            serde_json::from_str::<UserId>("7561235646583953200").unwrap(),
+            id
+        );
+        assert!(serde_json::from_str::<UserId>("\"-1\"").is_err());
+        assert!(serde_json::from_str::<UserId>("-1").is_err());
+        let map: std::collections::BTreeMap<UserId, u8> =
+            serde_json::from_str(r#"{"42": 1}"#).unwrap();
+        assert_eq!(map.keys().next(), Some(&UserId::new(42).unwrap()));
+    }
 
     #[test]
     fn string_ids_validate() {
