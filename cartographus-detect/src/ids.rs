@@ -86,6 +86,10 @@ pub struct CountryCodeError {
 }
 
 impl CountryCode {
+    /// A placeholder for the unused slots of inline lists (`ZZ` is a user-assigned
+    /// code that GeoIP databases do not give).
+    pub(crate) const FILLER: CountryCode = CountryCode(*b"ZZ");
+
     /// Builds a code from two ASCII letters in either case.
     pub fn new(s: &str) -> Result<Self, CountryCodeError> {
         let b = s.trim().as_bytes();

@@ -6,7 +6,7 @@
 use cartographus_core::{DeviceId, NetworkId, ServerId, UserId};
 
 use crate::finding::{Place, PlayRef};
-use crate::inline::InlineVec;
+use crate::inline::SmallVec;
 use crate::rules::device_velocity::NetworkKey;
 use crate::window::{time, Hasher, Interner, Map, Ms, Play, NONE, OPEN};
 
@@ -14,18 +14,22 @@ use crate::window::{time, Hasher, Interner, Map, Ms, Play, NONE, OPEN};
 pub(crate) const MAX_SIGHTINGS: usize = 8;
 /// The most accounts remembered per device or network.
 pub(crate) const MAX_ACCOUNTS: usize = 16;
+/// Accounts kept inline per device or network (a household); more go to the heap.
+const ACCOUNTS_INLINE: usize = 3;
+/// Sightings kept inline per device; more go to the heap.
+const SIGHTINGS_INLINE: usize = 2;
 
 /// Accounts seen on a device or network, with the last playback time of each.
 #[derive(Debug, Clone)]
 pub(crate) struct Accounts {
-    pub(crate) seen: InlineVec<(UserId, Ms), MAX_ACCOUNTS>,
+    pub(crate) seen: SmallVec<(UserId, Ms), ACCOUNTS_INLINE>,
 }
 
 impl Accounts {
     /// An empty list (`filler` only fills unused slots).
     pub(crate) fn new(filler: UserId) -> Self {
         Self {
-            seen: InlineVec::new((filler, 0)),
+            seen: SmallVec::new((filler, 0)),
         }
     }
 }
@@ -53,11 +57,14 @@ impl Accounts {
 }
 
 /// Everything known about one device.
+///
+/// Laid out in the order a play reads it (`repr(C)`): the cached names, then the
+/// sightings and accounts (inline for almost every device, so a device is 184 bytes
+/// and a play reads two or three of its cache lines), and last the id, read only for
+/// findings.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(crate) struct DeviceState {
-    pub(crate) id: DeviceId,
-    /// Recent (time, network) sightings.
-    pub(crate) sightings: InlineVec<(Ms, NetworkKey), MAX_SIGHTINGS>,
     /// The platform last reported (an index into `Tables::clients`), or [`NONE`].
     pub(crate) platform: u32,
     /// The product last reported (an index into `Tables::clients`), or [`NONE`]: a
@@ -66,7 +73,10 @@ pub(crate) struct DeviceState {
     /// The city of the device's last play (an index into `Tables::cities`), or
     /// [`NONE`]: the same kind of cache.
     pub(crate) city: u32,
+    /// Recent (time, network) sightings.
+    pub(crate) sightings: SmallVec<(Ms, NetworkKey), SIGHTINGS_INLINE>,
     pub(crate) accounts: Accounts,
+    pub(crate) id: DeviceId,
 }
 
 /// The engine's shared tables.

@@ -13,6 +13,7 @@ use cartographus_core::{EventId, GeoPoint, IpClass, NetworkId, UserId};
 use chrono::{DateTime, Utc};
 
 use crate::ids::CountryCode;
+use crate::inline::SpillVec;
 use crate::rules::RuleKind;
 
 /// Milliseconds since the Unix epoch.
@@ -104,25 +105,42 @@ impl Play {
 }
 
 /// Everything the engine remembers about one user.
+///
+/// Laid out in the order a new play reads it (`repr(C)`): the window, the play count
+/// and the first known devices and countries (kept inline: most users have a few)
+/// come first; the cooldowns, read only when a rule fires, last.
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(crate) struct UserState {
     /// Recent plays, sorted by start time (a deque: new plays arrive at the back, old
     /// ones leave at the front).
     pub(crate) plays: VecDeque<Play>,
-    /// When each rule last alerted for this user (playback time), `None` if never.
-    pub(crate) last_alert: [Option<Ms>; RuleKind::COUNT],
-    /// Devices this user has played on (interned), oldest first, bounded.
-    pub(crate) known_devices: Vec<u32>,
-    /// Countries this user has played from, bounded.
-    pub(crate) known_countries: Vec<CountryCode>,
     /// How many plays of this user the engine has seen, history included.
     pub(crate) plays_seen: u32,
+    /// Devices this user has played on (interned), oldest first, bounded.
+    pub(crate) known_devices: SpillVec<u32, KNOWN_INLINE>,
+    /// Countries this user has played from, oldest first, bounded.
+    pub(crate) known_countries: SpillVec<CountryCode, KNOWN_INLINE>,
+    /// When each rule last alerted for this user (playback time), `None` if never.
+    pub(crate) last_alert: [Option<Ms>; RuleKind::COUNT],
 }
+
+/// Known devices and countries kept inline per user before the rest spill to the heap.
+const KNOWN_INLINE: usize = 6;
 
 /// The most devices remembered per user for the new-device rule.
 pub(crate) const MAX_KNOWN_DEVICES: usize = 64;
 /// The most countries remembered per user for the new-country rule.
 pub(crate) const MAX_KNOWN_COUNTRIES: usize = 32;
+
+/// Where a play sits in a user's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spot {
+    /// The window holds it at this position.
+    Found(usize),
+    /// The window does not hold it; it would be inserted at this position.
+    Vacant(usize),
+}
 
 /// What an upsert did to a user's window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,15 +157,16 @@ impl UserState {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             plays: VecDeque::with_capacity(capacity.min(8)),
-            last_alert: [None; RuleKind::COUNT],
-            known_devices: Vec::new(),
-            known_countries: Vec::new(),
             plays_seen: 0,
+            known_devices: SpillVec::new(NONE),
+            known_countries: SpillVec::new(CountryCode::FILLER),
+            last_alert: [None; RuleKind::COUNT],
         }
     }
 
     /// The fast path for a known play whose address did not change: moves its times
-    /// forward and returns true. Returns false when the play is unknown or moved.
+    /// forward. Otherwise (the play is unknown, or moved) returns where the play is or
+    /// would go, for [`UserState::upsert_at`].
     pub(crate) fn touch(
         &mut self,
         event: EventId,
@@ -155,70 +174,91 @@ impl UserState {
         ip: Option<IpAddr>,
         updated: Ms,
         stopped: Ms,
-    ) -> bool {
-        let Some(i) = self.find(event, started) else {
-            return false;
+    ) -> Result<(), Spot> {
+        let spot = self.locate(event, started);
+        let Spot::Found(i) = spot else {
+            return Err(spot);
         };
         let slot = &mut self.plays[i];
         if ip.is_some() && ip != slot.ip {
-            return false;
+            return Err(spot);
         }
         slot.updated = slot.updated.max(updated);
         if stopped != OPEN {
             slot.stopped = stopped.max(slot.started);
         }
-        true
+        Ok(())
     }
 
-    /// The position of a play. An event's id is derived from its start time, so only
-    /// the plays that started at the same moment are compared (a binary search in the
-    /// sorted window, not a scan).
-    fn find(&self, event: EventId, started: Ms) -> Option<usize> {
-        let from = self.plays.partition_point(|p| p.started < started);
-        (from..self.plays.len())
-            .take_while(|&i| self.plays[i].started == started)
-            .find(|&i| self.plays[i].event == event)
+    /// Where a play is, or where it would be inserted (after the plays that started
+    /// no later). An event's id is derived from its start time, so only the plays that
+    /// started at the same moment are compared: one binary search in the sorted
+    /// window, not a scan.
+    fn locate(&self, event: EventId, started: Ms) -> Spot {
+        let mut i = self.plays.partition_point(|p| p.started < started);
+        while let Some(p) = self.plays.get(i).filter(|p| p.started == started) {
+            if p.event == event {
+                return Spot::Found(i);
+            }
+            i += 1;
+        }
+        Spot::Vacant(i)
     }
 
     /// Adds a play or updates the one with the same event id. Keeps at most `max`
     /// plays: stopped plays that ended more than `keep` before the newest start are
     /// dropped first, then the oldest stopped play, then the oldest play.
+    #[cfg(test)]
     pub(crate) fn upsert(&mut self, play: Play, max: usize, keep: Ms) -> (Change, Play) {
-        if let Some(i) = self.find(play.event, play.started) {
-            let old = self.plays[i];
-            let slot = &mut self.plays[i];
-            slot.updated = slot.updated.max(play.updated);
-            if play.stopped != OPEN {
-                slot.stopped = play.stopped;
-            }
-            let moved = play.ip.is_some() && !old.same_network(&play);
-            if play.ip.is_some() {
-                slot.ip = play.ip;
-                slot.net = play.net;
-                slot.class = play.class;
-                slot.trusted = play.trusted;
-            }
-            if play.point.is_some() {
-                slot.point = play.point;
-                slot.accuracy_km = play.accuracy_km;
-                slot.city = play.city;
-                slot.country = play.country;
-                slot.asn = play.asn;
-            }
-            let now = *slot;
-            return (
-                if moved {
-                    Change::Moved
-                } else {
-                    Change::Updated
-                },
-                now,
-            );
-        }
-        let at = self.plays.partition_point(|p| p.started <= play.started);
+        let spot = self.locate(play.event, play.started);
+        self.upsert_at(play, spot, max, keep)
+    }
+
+    /// [`UserState::upsert`] with the play's spot already known: `spot` must come from
+    /// [`UserState::touch`] on this window, unchanged since.
+    pub(crate) fn upsert_at(
+        &mut self,
+        play: Play,
+        spot: Spot,
+        max: usize,
+        keep: Ms,
+    ) -> (Change, Play) {
+        let at = match spot {
+            Spot::Vacant(at) => at,
+            Spot::Found(i) => return self.update(i, &play),
+        };
         self.plays.insert(at, play);
         self.evict(max, keep);
         (Change::New, play)
+    }
+
+    fn update(&mut self, i: usize, play: &Play) -> (Change, Play) {
+        let old = self.plays[i];
+        let slot = &mut self.plays[i];
+        slot.updated = slot.updated.max(play.updated);
+        if play.stopped != OPEN {
+            slot.stopped = play.stopped;
+        }
+        let moved = play.ip.is_some() && !old.same_network(play);
+        if play.ip.is_some() {
+            slot.ip = play.ip;
+            slot.net = play.net;
+            slot.class = play.class;
+            slot.trusted = play.trusted;
+        }
+        if play.point.is_some() {
+            slot.point = play.point;
+            slot.accuracy_km = play.accuracy_km;
+            slot.city = play.city;
+            slot.country = play.country;
+            slot.asn = play.asn;
+        }
+        let change = if moved {
+            Change::Moved
+        } else {
+            Change::Updated
+        };
+        (change, *slot)
     }
 
     fn evict(&mut self, max: usize, keep: Ms) {
@@ -266,10 +306,73 @@ impl UserState {
     }
 }
 
+/// The longest key an [`Interner`] stores in its own table slot: every city, client
+/// and server name seen in practice, Plex machine identifiers and UUID-shaped device
+/// ids. Longer keys (some Jellyfin device ids) live on the heap.
+const INLINE_KEY: usize = 46;
+
+/// An interned string's bytes, kept in the hash table's slot when short, so that
+/// comparing a looked-up key reads the slot the probe already loaded instead of
+/// following a pointer to another allocation.
+#[derive(Clone)]
+enum Key {
+    Inline { len: u8, bytes: [u8; INLINE_KEY] },
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    fn new(s: &str) -> Self {
+        let b = s.as_bytes();
+        if b.len() > INLINE_KEY {
+            return Key::Heap(b.into());
+        }
+        let mut bytes = [0u8; INLINE_KEY];
+        bytes[..b.len()].copy_from_slice(b);
+        Key::Inline {
+            len: b.len() as u8,
+            bytes,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Key::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Key::Heap(b) => b,
+        }
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        String::from_utf8_lossy(self.as_bytes()).fmt(f)
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Key {}
+
+// Hashes exactly as the borrowed `[u8]` does, as `Borrow` requires.
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
 /// Interns strings as `u32` indexes. Looking up a known string does not allocate.
 #[derive(Debug, Clone)]
 pub(crate) struct Interner<T> {
-    index: Map<Box<str>, u32>,
+    index: Map<Key, u32>,
     values: Vec<T>,
 }
 
@@ -283,7 +386,7 @@ impl<T> Interner<T> {
 
     /// The index of `key`, creating the value with `make` the first time.
     pub(crate) fn intern(&mut self, key: &str, make: impl FnOnce() -> T) -> u32 {
-        if let Some(&i) = self.index.get(key) {
+        if let Some(&i) = self.index.get(key.as_bytes()) {
             return i;
         }
         let i = u32::try_from(self.values.len()).unwrap_or(NONE - 1);
@@ -291,7 +394,7 @@ impl<T> Interner<T> {
             return NONE;
         }
         self.values.push(make());
-        self.index.insert(key.into(), i);
+        self.index.insert(Key::new(key), i);
         i
     }
 
@@ -374,5 +477,30 @@ mod tests {
         assert_ne!(i.intern("b", || 2), a);
         assert_eq!(i.get(a), Some(&1));
         assert_eq!(i.len(), 2);
+    }
+
+    #[test]
+    fn interner_keys_short_long_and_at_the_inline_limit() {
+        let mut i: Interner<usize> = Interner::new(Hasher::with_seeds(1, 2, 3, 4));
+        let names: Vec<String> = [0, 1, INLINE_KEY - 1, INLINE_KEY, INLINE_KEY + 1, 200]
+            .iter()
+            .flat_map(|&n| ["x".repeat(n), format!("{}y", "x".repeat(n))])
+            .collect();
+        let ids: Vec<u32> = names
+            .iter()
+            .enumerate()
+            .map(|(k, n)| i.intern(n, || k))
+            .collect();
+        for (k, (n, id)) in names.iter().zip(&ids).enumerate() {
+            assert_eq!(i.intern(n, || usize::MAX), *id, "{n:?} found again");
+            assert_eq!(i.get(*id), Some(&k));
+        }
+        let distinct: std::collections::HashSet<u32> = ids.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            names.len(),
+            "keys that differ get their own index"
+        );
+        assert_eq!(format!("{:?}", Key::new("dev")), "\"dev\"");
     }
 }

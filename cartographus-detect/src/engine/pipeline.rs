@@ -2,12 +2,14 @@
 //! windows and shared tables (always), run the rules (only for live, recent events of
 //! users who are not exempt), and turn hits into alerts under each rule's cooldown.
 
+use std::net::IpAddr;
+
 use cartographus_core::{canonical, classify, network_of, PlaybackEvent, UserId};
 use chrono::{DateTime, Utc};
 
 use crate::finding::{Action, Alert, Finding};
 use crate::ids::{AlertId, CountryCode};
-use crate::inline::InlineVec;
+use crate::inline::SmallVec;
 use crate::rules::device_velocity::NetworkKey;
 use crate::rules::suspicious_client::ClientNames;
 use crate::rules::{
@@ -16,22 +18,30 @@ use crate::rules::{
     RuleKind,
 };
 use crate::tables::{Accounts, DeviceState};
-use crate::window::{ms, time, Change, Ms, Play, UserState, NONE, OPEN};
+use crate::window::{ms, time, Change, Ms, Play, Spot, UserState, NONE, OPEN};
 
 use super::Engine;
 
 impl Engine {
-    /// Builds the compact play of an event, interning its strings.
-    fn play_of(&mut self, ev: &PlaybackEvent) -> (Play, ClientNames) {
+    /// Builds the compact play of an event (from `ip`, its canonical address),
+    /// interning its strings.
+    fn play_of(&mut self, ev: &PlaybackEvent, ip: Option<IpAddr>) -> (Play, ClientNames) {
         let started = ms(ev.timing.started_at);
         let updated = ms(ev.timing.updated_at).max(started);
         let stopped = ev.timing.stopped_at.map_or(OPEN, |s| ms(s).max(started));
+        let net = ip.map(|ip| network_of(ip, self.config.engine.grouping));
         let t = &mut self.tables;
+        // The network's accounts are updated once the play is built. Probing for them
+        // now, before the device is interned, lets the two cache misses overlap
+        // instead of following one another; the result itself is not needed.
+        if let Some(net) = &net {
+            std::hint::black_box(t.networks.contains_key(net));
+        }
         let server = t.server(&ev.identity.server_id);
         let device = ev.device.device_id.as_ref().map_or(NONE, |d| {
             t.devices.intern(d.as_str(), || DeviceState {
                 id: d.clone(),
-                sightings: InlineVec::new((0, NetworkKey::Local)),
+                sightings: SmallVec::new((0, NetworkKey::Local)),
                 platform: NONE,
                 product: NONE,
                 city: NONE,
@@ -49,7 +59,6 @@ impl Engine {
             platform: t.client(platform, cached_platform, |s| sc.classify(s)),
             previous_platform: NONE,
         };
-        let ip = ev.network.geo_ip().map(canonical);
         let user = ev.user.user_id;
         let mut play = Play {
             event: ev.event_id(),
@@ -61,7 +70,7 @@ impl Engine {
             device,
             city: NONE,
             ip,
-            net: ip.map(|ip| network_of(ip, self.config.engine.grouping)),
+            net,
             class: ip.map(classify),
             point: None,
             accuracy_km: 0.0,
@@ -118,16 +127,18 @@ impl Engine {
     /// The pipeline of one event. `live` is false for warm-up history.
     pub(super) fn ingest(&mut self, ev: &PlaybackEvent, now: DateTime<Utc>, live: bool) {
         // Fast path: progress, pauses and stops of a known play that did not move.
+        let mut spot = Spot::Vacant(0);
+        let ip = ev.network.geo_ip().map(canonical);
         if let Some(state) = self.users.get_mut(&ev.user.user_id) {
-            let ip = ev.network.geo_ip().map(canonical);
             let started = ms(ev.timing.started_at);
             let updated = ms(ev.timing.updated_at);
             let stopped = ev.timing.stopped_at.map_or(OPEN, ms);
-            if state.touch(ev.event_id(), started, ip, updated, stopped) {
-                return;
+            match state.touch(ev.event_id(), started, ip, updated, stopped) {
+                Ok(()) => return,
+                Err(s) => spot = s,
             }
         }
-        let (play, mut names) = self.play_of(ev);
+        let (play, mut names) = self.play_of(ev, ip);
         let e = &self.config.engine;
         let (max, keep) = (e.window_plays, e.window.num_milliseconds());
         let assume = e.assume_stopped_after.num_milliseconds();
@@ -135,7 +146,9 @@ impl Engine {
             .users
             .entry(play.user)
             .or_insert_with(|| UserState::new(max));
-        let (change, play) = state.upsert(play, max, keep);
+        // Building the play touched no window, so the spot still holds (a new user's
+        // empty window takes the play at 0).
+        let (change, play) = state.upsert_at(play, spot, max, keep);
         if change == Change::Updated {
             return;
         }
@@ -262,7 +275,10 @@ impl Engine {
                 }
                 _ => None,
             };
-            hits.extend(hit);
+            // Hits are large and rare: move one only when a rule fired.
+            if let Some(hit) = hit {
+                hits.push(hit);
+            }
         }
         hits
     }

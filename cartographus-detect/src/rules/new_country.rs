@@ -100,7 +100,7 @@ pub(crate) fn check(
         evidence: Evidence::NewCountry(NewCountry {
             country,
             place: tables.place(play),
-            known: user.known_countries.clone(),
+            known: user.known_countries.iter().copied().collect(),
         }),
         plays: vec![*play],
     })
@@ -115,7 +115,7 @@ pub(crate) fn observe(user: &mut UserState, play: &Play) {
         return;
     }
     if user.known_countries.len() >= MAX_KNOWN_COUNTRIES {
-        user.known_countries.remove(0);
+        user.known_countries.remove_first();
     }
     user.known_countries.push(country);
 }

@@ -110,7 +110,7 @@ pub(crate) fn observe(user: &mut UserState, play: &Play) {
         return;
     }
     if user.known_devices.len() >= MAX_KNOWN_DEVICES {
-        user.known_devices.remove(0);
+        user.known_devices.remove_first();
     }
     user.known_devices.push(play.device);
 }
