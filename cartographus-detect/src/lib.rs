@@ -78,6 +78,7 @@ mod engine;
 mod finding;
 mod ids;
 mod inline;
+mod intern;
 mod rules;
 mod tables;
 mod trust;

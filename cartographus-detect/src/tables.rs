@@ -7,8 +7,9 @@ use cartographus_core::{DeviceId, NetworkId, ServerId, UserId};
 
 use crate::finding::{Place, PlayRef};
 use crate::inline::SmallVec;
+use crate::intern::Interner;
 use crate::rules::device_velocity::NetworkKey;
-use crate::window::{time, Hasher, Interner, Map, Ms, Play, NONE, OPEN};
+use crate::window::{time, Hasher, Map, Ms, Play, NONE, OPEN};
 
 /// The most sightings remembered per device.
 pub(crate) const MAX_SIGHTINGS: usize = 8;

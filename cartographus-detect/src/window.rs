@@ -1,7 +1,7 @@
 //! The engine's memory: a compact, copyable record of each play ([`Play`]), the bounded
 //! per-user window of recent plays with the user's cooldowns and novelty sets
-//! ([`UserState`]), and the string interners that let a play refer to its server,
-//! device, city and client without allocating.
+//! ([`UserState`]). Strings (servers, devices, cities, clients) are interned by
+//! `crate::intern`.
 //!
 //! Times are kept as milliseconds since the Unix epoch (`Ms`): they are compared on
 //! every event, and an `i64` is smaller and faster than a `DateTime`.
@@ -306,115 +306,6 @@ impl UserState {
     }
 }
 
-/// The longest key an [`Interner`] stores in its own table slot: every city, client
-/// and server name seen in practice, Plex machine identifiers and UUID-shaped device
-/// ids. Longer keys (some Jellyfin device ids) live on the heap.
-const INLINE_KEY: usize = 46;
-
-/// An interned string's bytes, kept in the hash table's slot when short, so that
-/// comparing a looked-up key reads the slot the probe already loaded instead of
-/// following a pointer to another allocation.
-#[derive(Clone)]
-enum Key {
-    Inline { len: u8, bytes: [u8; INLINE_KEY] },
-    Heap(Box<[u8]>),
-}
-
-impl Key {
-    fn new(s: &str) -> Self {
-        let b = s.as_bytes();
-        if b.len() > INLINE_KEY {
-            return Key::Heap(b.into());
-        }
-        let mut bytes = [0u8; INLINE_KEY];
-        bytes[..b.len()].copy_from_slice(b);
-        Key::Inline {
-            len: b.len() as u8,
-            bytes,
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Key::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Key::Heap(b) => b,
-        }
-    }
-}
-
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        String::from_utf8_lossy(self.as_bytes()).fmt(f)
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for Key {}
-
-// Hashes exactly as the borrowed `[u8]` does, as `Borrow` requires.
-impl std::hash::Hash for Key {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_bytes().hash(state);
-    }
-}
-
-impl std::borrow::Borrow<[u8]> for Key {
-    fn borrow(&self) -> &[u8] {
-        self.as_bytes()
-    }
-}
-
-/// Interns strings as `u32` indexes. Looking up a known string does not allocate.
-#[derive(Debug, Clone)]
-pub(crate) struct Interner<T> {
-    index: Map<Key, u32>,
-    values: Vec<T>,
-}
-
-impl<T> Interner<T> {
-    pub(crate) fn new(hasher: Hasher) -> Self {
-        Self {
-            index: Map::with_hasher(hasher),
-            values: Vec::new(),
-        }
-    }
-
-    /// The index of `key`, creating the value with `make` the first time.
-    pub(crate) fn intern(&mut self, key: &str, make: impl FnOnce() -> T) -> u32 {
-        if let Some(&i) = self.index.get(key.as_bytes()) {
-            return i;
-        }
-        let i = u32::try_from(self.values.len()).unwrap_or(NONE - 1);
-        if i >= NONE - 1 {
-            return NONE;
-        }
-        self.values.push(make());
-        self.index.insert(Key::new(key), i);
-        i
-    }
-
-    pub(crate) fn get(&self, i: u32) -> Option<&T> {
-        self.values.get(i as usize)
-    }
-
-    pub(crate) fn get_mut(&mut self, i: u32) -> Option<&mut T> {
-        self.values.get_mut(i as usize)
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
-        self.values.iter_mut()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,40 +358,5 @@ mod tests {
         let open = play(2, 100, OPEN);
         assert!(open.active_at(1_099, 1_000));
         assert!(!open.active_at(1_100, 1_000));
-    }
-
-    #[test]
-    fn interner_reuses_indexes() {
-        let mut i: Interner<u8> = Interner::new(Hasher::with_seeds(1, 2, 3, 4));
-        let a = i.intern("a", || 1);
-        assert_eq!(i.intern("a", || 9), a);
-        assert_ne!(i.intern("b", || 2), a);
-        assert_eq!(i.get(a), Some(&1));
-        assert_eq!(i.len(), 2);
-    }
-
-    #[test]
-    fn interner_keys_short_long_and_at_the_inline_limit() {
-        let mut i: Interner<usize> = Interner::new(Hasher::with_seeds(1, 2, 3, 4));
-        let names: Vec<String> = [0, 1, INLINE_KEY - 1, INLINE_KEY, INLINE_KEY + 1, 200]
-            .iter()
-            .flat_map(|&n| ["x".repeat(n), format!("{}y", "x".repeat(n))])
-            .collect();
-        let ids: Vec<u32> = names
-            .iter()
-            .enumerate()
-            .map(|(k, n)| i.intern(n, || k))
-            .collect();
-        for (k, (n, id)) in names.iter().zip(&ids).enumerate() {
-            assert_eq!(i.intern(n, || usize::MAX), *id, "{n:?} found again");
-            assert_eq!(i.get(*id), Some(&k));
-        }
-        let distinct: std::collections::HashSet<u32> = ids.iter().copied().collect();
-        assert_eq!(
-            distinct.len(),
-            names.len(),
-            "keys that differ get their own index"
-        );
-        assert_eq!(format!("{:?}", Key::new("dev")), "\"dev\"");
     }
 }
