@@ -40,12 +40,15 @@
 //! # Ok(()) }
 //! ```
 
+mod batch;
 mod codec;
 mod compact;
 mod config;
 mod error;
 mod lease;
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;
 
@@ -65,6 +68,7 @@ pub use config::{LeaseOwner, WalConfig};
 pub use error::{DecodeError, WalError};
 pub use lease::{Lease, Replay, WalEntry};
 
+use batch::{Payloads, Released};
 use codec::{Live, Meta};
 
 /// One blob per appended batch (or per 4,096 events of it), keyed by its first sequence
@@ -425,106 +429,6 @@ fn read_state(
     key: &str,
 ) -> Result<Option<i64>, WalError> {
     Ok(table.get(key)?.map(|v| v.value()))
-}
-
-/// Entries that no longer need their batch blob, counted per batch and written back
-/// once per batch.
-#[derive(Default)]
-struct Released {
-    /// Per batch (first sequence number): its live record and how many were released.
-    batches: std::collections::BTreeMap<u64, (Live, u32)>,
-}
-
-impl Released {
-    /// Counts `seq` against the batch that holds it.
-    fn add(
-        &mut self,
-        live: &impl ReadableTable<u64, &'static [u8]>,
-        seq: WalSeq,
-    ) -> Result<(), WalError> {
-        if let Some((&first, (record, n))) = self.batches.range_mut(..=seq.0).next_back() {
-            if seq.0 - first < u64::from(record.count) {
-                *n += 1;
-                return Ok(());
-            }
-        }
-        let missing = || WalError::Decode {
-            seq,
-            source: DecodeError::Missing { part: "batch" },
-        };
-        let (first, raw) = live.range(..=seq.0)?.next_back().ok_or_else(missing)??;
-        let record =
-            Live::decode(raw.value()).map_err(|source| WalError::Decode { seq, source })?;
-        if seq.0 - first.value() >= u64::from(record.count) {
-            return Err(missing());
-        }
-        self.batches.insert(first.value(), (record, 1));
-        Ok(())
-    }
-
-    /// Writes the lowered live counts.
-    fn apply(self, live: &mut redb::Table<'_, u64, &'static [u8]>) -> Result<(), WalError> {
-        for (first, (record, n)) in self.batches {
-            let lowered = Live {
-                count: record.count,
-                live: record.live.saturating_sub(n),
-            };
-            live.insert(first, lowered.encode().as_slice())?;
-        }
-        Ok(())
-    }
-}
-
-/// Reads payloads by sequence number, keeping the batch blob read last (replay and dead
-/// letters walk entries in order, so most reads hit it).
-struct Payloads<'t, L, B>
-where
-    L: ReadableTable<u64, &'static [u8]>,
-    B: ReadableTable<u64, &'static [u8]>,
-{
-    live: &'t L,
-    batches: &'t B,
-    current: Option<(u64, u32, redb::AccessGuard<'t, &'static [u8]>)>,
-}
-
-impl<'t, L, B> Payloads<'t, L, B>
-where
-    L: ReadableTable<u64, &'static [u8]>,
-    B: ReadableTable<u64, &'static [u8]>,
-{
-    fn new(live: &'t L, batches: &'t B) -> Self {
-        Self {
-            live,
-            batches,
-            current: None,
-        }
-    }
-
-    /// The stored JSON of entry `seq`.
-    fn get(&mut self, seq: WalSeq) -> Result<&[u8], WalError> {
-        let decode = |source| WalError::Decode { seq, source };
-        let missing = || decode(DecodeError::Missing { part: "payload" });
-        let hit = matches!(&self.current, Some((first, count, _))
-            if seq.0 >= *first && seq.0 - first < u64::from(*count));
-        if !hit {
-            let (first, raw) = self
-                .live
-                .range(..=seq.0)?
-                .next_back()
-                .ok_or_else(missing)??;
-            let record = Live::decode(raw.value()).map_err(decode)?;
-            let first = first.value();
-            if seq.0 - first >= u64::from(record.count) {
-                return Err(missing());
-            }
-            let blob = self.batches.get(first)?.ok_or_else(missing)?;
-            self.current = Some((first, record.count, blob));
-        }
-        let Some((first, _, blob)) = &self.current else {
-            return Err(missing());
-        };
-        codec::batch_entry(blob.value(), (seq.0 - first) as u32).map_err(decode)
-    }
 }
 
 /// Creates the tables of a new WAL, or checks that an existing file is one this build

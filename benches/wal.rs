@@ -1,0 +1,141 @@
+//! Benchmarks of the redb write-ahead log: append + confirm of a batch (two commits, each
+//! fsynced), for batches of 1, 100 and 1,000 events, and the same without fsync for
+//! comparison; then a replay of 10,000 unconfirmed entries.
+//! Run with `cargo bench -p cartographus-server --bench wal`. The file lives in
+//! `WAL_BENCH_DIR` (default: the system temp directory), which must be on a real disk for
+//! the fsync figures to mean anything.
+
+use cartographus_core::{
+    derive_user_id, Account, ContentInfo, DeviceId, EventParts, ExternalUserId, MediaKey,
+    MediaType, PlaybackEvent, ServerId, SessionKey, Source, StreamDecision, Timing,
+    TranscodeDecision,
+};
+use cartographus_server::wal::{LeaseOwner, Wal, WalConfig};
+use chrono::{DateTime, TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn t(s: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_767_000_000 + s, 0).unwrap()
+}
+
+/// A play with the fields a Plex session usually fills (about 1.3 KB of JSON).
+fn event(i: u64) -> PlaybackEvent {
+    let server = ServerId::new("5d9a1f0c2e").unwrap();
+    let ext = ExternalUserId::new(format!("{}", i % 5_000)).unwrap();
+    let uid = derive_user_id(Source::Plex.platform(), &server, &ext);
+    let mut content = ContentInfo::new(
+        MediaType::Episode,
+        MediaKey::new(format!("{}", 10_000 + i % 20_000)).unwrap(),
+        "The One Where Everything Is Benchmarked",
+    );
+    content.grandparent_title = Some("A Long-Running Show".into());
+    content.parent_title = Some("Season 4".into());
+    content.season = Some(4);
+    content.episode = Some((i % 24) as u32);
+    content.library_name = Some("TV Shows".into());
+    content.genres = vec!["Comedy".into(), "Drama".into()];
+    let mut parts = EventParts::new(
+        Source::Plex,
+        server,
+        SessionKey::new(format!("{i}")).unwrap(),
+        Timing::started(t(i as i64 * 7)),
+        Account::new(ext, format!("viewer{}", i % 5_000)).to_user_info(uid),
+        content,
+    );
+    parts.network.ip = Some(std::net::IpAddr::from([203, 0, 113, (i % 250) as u8]));
+    parts.device.device_id = Some(DeviceId::new(format!("device-{}", i % 9_000)).unwrap());
+    parts.device.platform = Some("Android".into());
+    parts.device.product = Some("Plex for Android (TV)".into());
+    parts.device.player = Some("Living Room TV".into());
+    parts.quality.transcode_decision = Some(TranscodeDecision::Transcode);
+    parts.quality.video_decision = Some(StreamDecision::Transcode);
+    parts.quality.audio_decision = Some(StreamDecision::Copy);
+    parts.quality.video_resolution = Some("1080".into());
+    parts.quality.stream_video_resolution = Some("720".into());
+    parts.quality.video_codec = Some("hevc".into());
+    parts.quality.stream_video_codec = Some("h264".into());
+    parts.quality.bitrate_kbps = Some(12_000);
+    parts.quality.stream_bitrate_kbps = Some(4_000);
+    PlaybackEvent::assemble(parts)
+}
+
+fn bench_dir() -> tempfile::TempDir {
+    match std::env::var_os("WAL_BENCH_DIR") {
+        Some(d) => tempfile::tempdir_in(d).unwrap(),
+        None => tempfile::tempdir().unwrap(),
+    }
+}
+
+fn config(fsync: bool) -> WalConfig {
+    let mut c = WalConfig::default();
+    c.fsync = fsync;
+    c
+}
+
+fn append_confirm(c: &mut Criterion) {
+    let mut g = c.benchmark_group("wal");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6));
+    for (fsync, sizes) in [(true, &[1usize, 100, 1000][..]), (false, &[1000][..])] {
+        for &size in sizes {
+            let dir = bench_dir();
+            let wal = Wal::open(dir.path().join("bench.wal"), config(fsync)).unwrap();
+            let batch: Vec<PlaybackEvent> = (0..size as u64).map(event).collect();
+            let name = format!(
+                "append_confirm/{}/{size}",
+                if fsync { "fsync" } else { "no_fsync" }
+            );
+            g.throughput(Throughput::Elements(size as u64));
+            let mut n = 0u64;
+            g.bench_function(&name, |b| {
+                b.iter(|| {
+                    let seqs = wal.append(black_box(&batch), t(0)).unwrap();
+                    wal.confirm(&seqs).unwrap();
+                    n += 1;
+                    // Keep the file small, as the hourly compaction would.
+                    if n.is_multiple_of(200) {
+                        wal.compact(t(0)).unwrap();
+                    }
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+fn replay(c: &mut Criterion) {
+    let mut g = c.benchmark_group("wal");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6));
+    let dir = bench_dir();
+    let wal = Wal::open(dir.path().join("replay.wal"), config(true)).unwrap();
+    let batch: Vec<PlaybackEvent> = (0..1000).map(event).collect();
+    for _ in 0..10 {
+        wal.append(&batch, t(0)).unwrap();
+    }
+    let owner = LeaseOwner::new("bench").unwrap();
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("replay/10000", |b| {
+        b.iter_batched(
+            || wal.acquire_lease(&owner, t(0)).unwrap(),
+            |lease| {
+                let n = wal
+                    .replay(&lease, t(0))
+                    .unwrap()
+                    .filter(Result::is_ok)
+                    .count();
+                assert_eq!(n, 10_000);
+                lease
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, append_confirm, replay);
+criterion_main!(benches);
