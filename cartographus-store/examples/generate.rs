@@ -10,6 +10,8 @@
 //! checkpoint. With `--tautulli FILE` it also writes the same number of rows as a
 //! Tautulli database and times importing it into a second, fresh store.
 
+#[path = "support/cpu.rs"]
+mod cpu;
 #[path = "support/synth.rs"]
 mod synth;
 
@@ -67,16 +69,19 @@ fn main() -> Result<()> {
     let mut geo = synth::resolver();
     let mut done = 0u64;
     let mut ingest_secs = 0.0;
+    let mut ingest_cpu = 0.0;
     let mut gen_secs = 0.0;
     while done < a.plays {
         let n = (a.plays - done).min(a.batch as u64) as usize;
         let t0 = Instant::now();
         let mut events = generator.batch(n);
         gen_secs += t0.elapsed().as_secs_f64();
-        let t1 = Instant::now();
+        let watch = cpu::Watch::start();
         geo.enrich(&mut events);
         let r = store.append(&events)?;
-        ingest_secs += t1.elapsed().as_secs_f64();
+        let (wall, cpu) = watch.elapsed();
+        ingest_secs += wall.as_secs_f64();
+        ingest_cpu += cpu.as_secs_f64();
         if r.inserted != n as u64 {
             eprintln!(
                 "batch at {done}: {} inserted, {:?}",
@@ -89,9 +94,11 @@ fn main() -> Result<()> {
     store.checkpoint()?;
     let checkpoint_secs = t2.elapsed().as_secs_f64();
     println!(
-        "ingested {done} plays in {ingest_secs:.2} s (GeoIP + append): {:.0} events/s \
+        "ingested {done} plays in {ingest_secs:.2} s (GeoIP + append): {:.0} events/s; \
+         {ingest_cpu:.2} s CPU: {:.0} events per CPU-second \
          (generation {gen_secs:.2} s, checkpoint {checkpoint_secs:.2} s)",
-        done as f64 / ingest_secs
+        done as f64 / ingest_secs,
+        done as f64 / ingest_cpu.max(1e-9)
     );
     println!(
         "store file: {:.1} MB ({} bytes); GeoIP {:?}",
@@ -116,16 +123,19 @@ fn main() -> Result<()> {
         }
         let mut store = Store::open(StoreConfig::file(&target))?;
         let mut geo = synth::resolver();
-        let t1 = Instant::now();
+        let watch = cpu::Watch::start();
         let job = TautulliImport::new(&path, generator.server().clone());
         let report =
             store.import_tautulli(&job, Some(&mut geo), &mut |_| ControlFlow::Continue(()))?;
-        let secs = t1.elapsed().as_secs_f64();
+        let (wall, cpu) = watch.elapsed();
+        let (secs, cpu) = (wall.as_secs_f64(), cpu.as_secs_f64());
         store.checkpoint()?;
         println!(
-            "imported {} Tautulli rows in {secs:.2} s ({:.0} rows/s): {} inserted, {} skipped; file {:.1} MB",
+            "imported {} Tautulli rows in {secs:.2} s ({:.0} rows/s; {cpu:.2} s CPU, {:.0} rows per CPU-second): \
+             {} inserted, {} skipped; file {:.1} MB",
             report.rows_read,
             report.rows_read as f64 / secs,
+            report.rows_read as f64 / cpu.max(1e-9),
             report.inserted,
             report.skipped,
             store.file_size() as f64 / 1e6

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{IngestError, QueryError};
-use crate::ingest::{append_in_tx, validate, IngestReport, Rejected, INSERT_SQL};
-use crate::stage::StageBatch;
+use crate::ingest::{append_in_tx, insert_plays, validate, IngestReport, Rejected};
+use crate::stage::CellCache;
 use crate::store::{Reader, Store};
 
 /// A dropped duplicate, as audited.
@@ -98,10 +98,11 @@ impl Store {
         if entry.restored_at.is_some() {
             return Ok(RestoreOutcome::AlreadyRestored);
         }
+        self.check_writable()?;
         let conn = self.conn();
         let clash: i64 = conn.query_row(
             "SELECT count(*) FROM playback_events
-             WHERE event_id = ?::UUID OR correlation_hash = md5_number(?)",
+             WHERE event_id = ?::UUID OR correlation_key = ?",
             duckdb::params![
                 entry.event.event_id().to_string(),
                 entry.event.identity.correlation_key.as_str()
@@ -112,14 +113,11 @@ impl Store {
             return Ok(RestoreOutcome::Conflict);
         }
         let tx = conn.unchecked_transaction()?;
-        conn.execute_batch("DELETE FROM ingest_stage; DELETE FROM ingest_drop;")?;
-        let mut batch = StageBatch::with_capacity(1);
-        batch.push(0, &entry.event);
-        let mut app = conn.appender_to_catalog_and_db("ingest_stage", "temp", "main")?;
-        app.append_record_batch(batch.finish()?)?;
-        app.flush()?;
-        drop(app);
-        conn.execute(INSERT_SQL, [])?;
+        insert_plays(
+            conn,
+            std::iter::once(&entry.event),
+            &mut CellCache::default(),
+        )?;
         conn.execute(
             "UPDATE dedupe_audit SET restored_at = make_timestamp(?::BIGINT) WHERE audit_id = ?",
             duckdb::params![now.timestamp_micros(), audit_id],
@@ -162,6 +160,7 @@ impl Store {
         failed_id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<IngestReport>, IngestError> {
+        self.check_writable()?;
         let conn = self.conn();
         let payload: Option<String> = match conn.query_row(
             "SELECT payload::VARCHAR FROM failed_events WHERE failed_id = ? AND resolved_at IS NULL",
@@ -189,7 +188,7 @@ impl Store {
             return Ok(Some(report));
         }
         let tx = conn.unchecked_transaction()?;
-        let report = append_in_tx(conn, std::slice::from_ref(&event), true)?;
+        let report = append_in_tx(conn, std::slice::from_ref(&event))?;
         conn.execute(
             "UPDATE failed_events SET resolved_at = make_timestamp(?::BIGINT),
                     attempts = attempts + 1 WHERE failed_id = ?",

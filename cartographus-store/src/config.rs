@@ -102,7 +102,9 @@ pub struct StoreConfig {
     /// The engine's worker threads (at least 1).
     pub threads: Option<u16>,
     /// Migrate no further than this version. Only for upgrade tests and tools that
-    /// build files as an older release would; the server leaves it `None`.
+    /// inspect files as an older release left them; such a store can be read, but
+    /// writing plays to it is refused ([`crate::IngestError::OutdatedSchema`]). The
+    /// server leaves it `None`.
     pub stop_at_schema_version: Option<u32>,
 }
 

@@ -137,6 +137,16 @@ pub enum IngestError {
     /// Reading what the write needed failed.
     #[error(transparent)]
     Read(#[from] QueryError),
+    /// The store was opened at an older schema version (see
+    /// [`crate::StoreConfig::stop_at_schema_version`]); plays are written only at the
+    /// newest one.
+    #[error("the store is at schema version {found}; writing plays needs version {needed}")]
+    OutdatedSchema {
+        /// The version the store is at.
+        found: u32,
+        /// The version this build writes.
+        needed: u32,
+    },
 }
 
 /// Why a read failed.

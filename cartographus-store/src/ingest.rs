@@ -1,16 +1,25 @@
 //! Idempotent batch ingest.
 //!
-//! A batch goes in as one transaction: the events are checked, deduplicated among
-//! themselves with core's [`Deduplicator`] (so the store and the live pipeline agree on
-//! what a duplicate is), appended column-wise to the temporary `ingest_stage` table,
+//! A batch goes in as one transaction: the events are checked; their keys alone (id,
+//! source, identity hash, start) are staged in the temporary `ingest_keys` table and
 //! classified against the stored plays by one SQL query (same event id; or same
 //! identity — server, user, item, device — started less than 300 s apart, which looks
-//! into the neighbouring correlation buckets), and the rest is copied into
-//! `playback_events` by one set-based `INSERT … SELECT`, sorted by start time. Every
-//! dropped event lands in `dedupe_audit` with its payload and layer; every invalid one
-//! in `failed_events`. A failure anywhere rolls the whole batch back.
+//! into the neighbouring correlation buckets); the batch is deduplicated among itself
+//! with core's [`Deduplicator`] (so the store and the live pipeline agree on what a
+//! duplicate is); and only the new plays are built column-wise and appended, once,
+//! straight into `playback_events`, sorted by start time. The side tables (servers,
+//! users, places, content) are merged from per-batch summaries. Every dropped event
+//! lands in `dedupe_audit` with its payload and layer; every invalid one in
+//! `failed_events`. A failure anywhere rolls the whole batch back.
+//!
+//! `playback_events` has no index: a single writer (the [`Store`]) classifies every
+//! batch against the table before appending, which keeps event ids and correlation
+//! keys unique without the cost of DuckDB's ART indexes (half the file and a quarter of
+//! the insert time, measured).
 
-use std::collections::HashMap;
+pub(crate) mod side;
+
+use std::collections::{HashMap, HashSet};
 
 use cartographus_core::{
     DedupConfig, DedupLayer, Deduplicator, EventId, PlaybackEvent, Verdict, BUCKET_SECONDS,
@@ -18,7 +27,9 @@ use cartographus_core::{
 use serde::Serialize;
 
 use crate::error::IngestError;
-use crate::stage::StageBatch;
+use crate::stage::{
+    append_batch, push_key, push_play, CellCache, Columns, Target, KEY_COLUMNS, PLAY_COLUMNS,
+};
 use crate::store::Store;
 
 /// Duplicates found in a batch, by the layer that recognised them.
@@ -139,13 +150,18 @@ pub(crate) fn validate(e: &PlaybackEvent) -> Result<(), RejectReason> {
     Ok(())
 }
 
+/// For each staged event, the stored plays it duplicates: the same event id anywhere
+/// in the table, or the same cross-source identity (64-bit hash probe, then the exact
+/// identity) started less than 300 whole seconds apart. The outer time range (the
+/// batch's span widened by the window) lets DuckDB skip row groups by their min/max
+/// `started_at`. There is no index: both are hash joins with the batch as build side.
 const CLASSIFY_SQL: &str = "
 WITH cand AS (
-    SELECT s.seq, p.event_id::VARCHAR AS orig,
-           p.event_id = s.event_id::UUID AS same_id,
+    SELECT s.seq, p.event_id AS orig,
+           p.event_id = s.event_id AS same_id,
            p.source::VARCHAR = s.source AS same_source,
            abs(epoch_us(p.started_at) - s.started_us) AS dt
-    FROM ingest_stage s
+    FROM ingest_keys s
     JOIN playback_events p
       ON p.xs_identity = s.xs_identity
      AND p.started_at > make_timestamp(s.started_us - 301000000)
@@ -154,112 +170,36 @@ WITH cand AS (
       AND abs(epoch_us(p.started_at) // 1000000 - s.started_us // 1000000) < 300
       AND regexp_replace(p.cross_source_key, ':[^:]*$', '') = s.xs_ident
     UNION ALL
-    SELECT s.seq, p.event_id::VARCHAR, true, p.source::VARCHAR = s.source, 0
-    FROM ingest_stage s JOIN playback_events p ON p.event_id = s.event_id::UUID
-    WHERE ?::BOOLEAN
-       OR (p.started_at > make_timestamp(?::BIGINT) AND p.started_at < make_timestamp(?::BIGINT))
+    SELECT s.seq, p.event_id, true, p.source::VARCHAR = s.source, 0
+    FROM ingest_keys s JOIN playback_events p ON p.event_id = s.event_id
 )
 SELECT seq,
        CASE WHEN bool_or(same_id) THEN 0 WHEN bool_or(same_source) THEN 1 ELSE 2 END AS layer,
-       arg_min(orig, (CASE WHEN same_id THEN 0 WHEN same_source THEN 1 ELSE 2 END) * 1000000000000 + dt)
+       arg_min(orig, (CASE WHEN same_id THEN 0 WHEN same_source THEN 1 ELSE 2 END)
+                     * 1000000000000 + dt)::VARCHAR
 FROM cand GROUP BY seq";
 
-pub(crate) const INSERT_SQL: &str = "
-INSERT INTO playback_events
-SELECT event_id::UUID, source::source_t, server_id, session_key, correlation_key,
-       md5_number(correlation_key), cross_source_key, xs_identity, reference_id::UUID, make_timestamp(started_us),
-       make_timestamp(updated_us), make_timestamp(stopped_us), play_duration_s, paused_s,
-       percent_complete, view_offset_ms, media_duration_ms, state::play_state_t, watched,
-       user_id, external_user_id, username, friendly_name, ip, public_ip,
-       network_location::net_location_t, secure, relayed, bandwidth_kbps,
-       media_type::media_type_t, media_key, title, parent_title, grandparent_title,
-       parent_media_key, grandparent_media_key, season, episode, year, guid, imdb_id,
-       tmdb_id, tvdb_id, library_id, library_name, content_rating,
-       CASE WHEN genres IS NULL THEN []::VARCHAR[] ELSE string_split(genres, chr(31)) END,
-       platform, platform_version, product, product_version, player, device_id,
-       transcode_decision::transcode_t, video_decision::stream_decision_t,
-       audio_decision::stream_decision_t, subtitle_decision::stream_decision_t,
-       video_resolution, stream_video_resolution, video_codec, stream_video_codec,
-       audio_codec, stream_audio_codec, audio_channels, stream_audio_channels,
-       bitrate_kbps, stream_bitrate_kbps, container, stream_container, dynamic_range,
-       subtitle_codec, hw_decode, hw_encode, live, latitude, longitude, geo_accuracy_km,
-       country_code, country_name, region, city, postal_code, time_zone, asn, as_org,
-       location_label, geo_source::geo_source_t, h3_r6, h3_r7, h3_r8
-FROM ingest_stage
-WHERE seq NOT IN (SELECT seq FROM ingest_drop)";
-
-const PLATFORM_SQL: &str =
-    "CASE source WHEN 'jellyfin' THEN 'jellyfin' WHEN 'emby' THEN 'emby' ELSE 'plex' END";
-
-fn side_tables_sql() -> [String; 4] {
-    [
-        format!(
-            "INSERT INTO servers (server_id, platform, first_seen_at, last_seen_at)
-             SELECT server_id, any_value({PLATFORM_SQL}), make_timestamp(min(started_us)),
-                    make_timestamp(max(started_us))
-             FROM ingest_stage GROUP BY server_id
-             ON CONFLICT (server_id) DO UPDATE SET
-                first_seen_at = least(servers.first_seen_at, excluded.first_seen_at),
-                last_seen_at = greatest(servers.last_seen_at, excluded.last_seen_at)"
-        ),
-        format!(
-            "INSERT INTO users (user_id, platform, server_id, external_user_id, username,
-                                friendly_name, email, thumb, first_seen_at, last_seen_at)
-             SELECT user_id, any_value({PLATFORM_SQL}), any_value(server_id),
-                    any_value(external_user_id), arg_max(username, started_us),
-                    arg_max(friendly_name, started_us), arg_max(email, started_us),
-                    arg_max(thumb, started_us), make_timestamp(min(started_us)),
-                    make_timestamp(max(started_us))
-             FROM ingest_stage GROUP BY user_id
-             ON CONFLICT (user_id) DO UPDATE SET
-                username = excluded.username,
-                friendly_name = coalesce(excluded.friendly_name, users.friendly_name),
-                email = coalesce(excluded.email, users.email),
-                thumb = coalesce(excluded.thumb, users.thumb),
-                first_seen_at = least(users.first_seen_at, excluded.first_seen_at),
-                last_seen_at = greatest(users.last_seen_at, excluded.last_seen_at)"
-        ),
-        "INSERT OR REPLACE INTO geolocations (ip, latitude, longitude, accuracy_km, city, region,
-                country_code, country_name, postal_code, time_zone, asn, as_org, label,
-                h3_r6, h3_r7, h3_r8, source)
-         SELECT coalesce(public_ip, ip), arg_max(latitude, started_us),
-                arg_max(longitude, started_us), arg_max(geo_accuracy_km, started_us),
-                arg_max(city, started_us), arg_max(region, started_us),
-                arg_max(country_code, started_us), arg_max(country_name, started_us),
-                arg_max(postal_code, started_us), arg_max(time_zone, started_us),
-                arg_max(asn, started_us), arg_max(as_org, started_us),
-                arg_max(location_label, started_us), arg_max(h3_r6, started_us),
-                arg_max(h3_r7, started_us), arg_max(h3_r8, started_us),
-                arg_max(geo_source, started_us)::geo_source_t
-         FROM ingest_stage
-         WHERE geo_source IS NOT NULL AND coalesce(public_ip, ip) IS NOT NULL
-         GROUP BY coalesce(public_ip, ip)"
-            .to_owned(),
-        // Items already mapped are skipped: a mapping changes when an item is re-matched,
-        // which is rare, and replacing rows costs more than all other side tables.
-        format!(
-            "INSERT INTO content_mappings (server_id, media_key, platform, media_type,
-                title, content_id, imdb_id, tmdb_id, tvdb_id)
-             SELECT s.server_id, s.media_key, any_value({PLATFORM_SQL}),
-                    arg_max(s.media_type, s.started_us)::media_type_t,
-                    arg_max(s.title, s.started_us),
-                    arg_max(coalesce('imdb:' || s.imdb_id, 'tmdb:' || s.tmdb_id, 'tvdb:' || s.tvdb_id), s.started_us),
-                    arg_max(s.imdb_id, s.started_us), arg_max(s.tmdb_id, s.started_us),
-                    arg_max(s.tvdb_id, s.started_us)
-             FROM ingest_stage s
-             ANTI JOIN content_mappings c ON c.server_id = s.server_id AND c.media_key = s.media_key
-             WHERE coalesce(s.imdb_id, s.tmdb_id, s.tvdb_id) IS NOT NULL
-             GROUP BY s.server_id, s.media_key"
-        ),
-    ]
-}
-
-/// Whether the engine refused a write because of a PRIMARY KEY or UNIQUE constraint.
-pub(crate) fn is_constraint_violation(e: &crate::error::DbError) -> bool {
-    let m = e.to_string();
-    m.contains("Constraint Error")
-        || m.contains("violates primary key")
-        || m.contains("violates unique")
+/// Appends `events` (valid, not duplicates, in storage order) to `playback_events`;
+/// returns how many.
+pub(crate) fn insert_plays<'a>(
+    conn: &duckdb::Connection,
+    events: impl ExactSizeIterator<Item = &'a PlaybackEvent>,
+    cells: &mut CellCache,
+) -> Result<u64, IngestError> {
+    let mut cols = Columns::new(PLAY_COLUMNS, events.len());
+    let mut scratch = String::with_capacity(64);
+    for e in events {
+        push_play(&mut cols, cells, &mut scratch, e);
+    }
+    let n = cols.rows() as u64;
+    append_batch(
+        conn,
+        Target::Store,
+        "playback_events",
+        PLAY_COLUMNS,
+        cols.finish()?,
+    )?;
+    Ok(n)
 }
 
 /// Layers by precedence (core checks the event id first, then the source).
@@ -290,7 +230,9 @@ impl Store {
     /// Feed it new plays (the tracker's `Started` updates, imported rows); later updates
     /// of a stored play go through [`Store::upsert_plays`]. Events should be
     /// geolocated first ([`crate::GeoResolver::enrich`]); an event without `geo` is
-    /// stored without a place.
+    /// stored without a place. Bulk loads are fastest in batches of at least 122,880
+    /// plays (one DuckDB row group: full row groups are written to the file directly
+    /// instead of through the write-ahead log).
     ///
     /// # Errors
     /// [`IngestError::Db`] when the engine fails; nothing of the batch is stored then.
@@ -298,29 +240,61 @@ impl Store {
         if events.is_empty() {
             return Ok(IngestReport::default());
         }
+        self.check_writable()?;
         let conn = self.conn();
-        let attempt = |thorough: bool| -> Result<IngestReport, IngestError> {
-            let tx = conn.unchecked_transaction()?;
-            let report = append_in_tx(conn, events, thorough)?;
-            tx.commit()?;
-            Ok(report)
-        };
-        // The fast path looks for repeated event ids among stored plays that started
-        // near the batch (ids derive from the start time); an id stored with another
-        // start time makes the insert break the primary key, and the batch is then
-        // classified again against every stored id.
-        match attempt(false) {
-            Err(IngestError::Db(e)) if is_constraint_violation(&e) => attempt(true),
-            other => other,
-        }
+        let tx = conn.unchecked_transaction()?;
+        let report = append_in_tx(conn, events)?;
+        tx.commit()?;
+        Ok(report)
     }
+}
+
+/// Which staged events duplicate stored plays: index → (layer, original).
+fn classify(
+    conn: &duckdb::Connection,
+    events: &[PlaybackEvent],
+    order: &[usize],
+) -> Result<HashMap<usize, (DedupLayer, EventId)>, IngestError> {
+    conn.execute_batch("DELETE FROM ingest_keys")?;
+    let mut keys = Columns::new(KEY_COLUMNS, order.len());
+    for &i in order {
+        push_key(&mut keys, i, &events[i]);
+    }
+    append_batch(
+        conn,
+        Target::Temp,
+        "ingest_keys",
+        KEY_COLUMNS,
+        keys.finish()?,
+    )?;
+    let (lo, hi) = order.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &i| {
+        let t = events[i].timing.started_at.timestamp_micros();
+        (lo.min(t), hi.max(t))
+    });
+    let window = (BUCKET_SECONDS + 1) * 1_000_000;
+    let mut stored = HashMap::new();
+    let mut stmt = conn.prepare_cached(CLASSIFY_SQL)?;
+    let mut rows = stmt.query(duckdb::params![
+        lo.saturating_sub(window),
+        hi.saturating_add(window)
+    ])?;
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let layer = layer_of(r.get(1)?);
+        let orig: String = r.get(2)?;
+        let Some(i) = usize::try_from(seq).ok().filter(|i| *i < events.len()) else {
+            continue;
+        };
+        let original = orig.parse().unwrap_or_else(|_| events[i].event_id());
+        stored.insert(i, (layer, original));
+    }
+    Ok(stored)
 }
 
 /// The body of [`Store::append`], inside a transaction the caller owns.
 pub(crate) fn append_in_tx(
     conn: &duckdb::Connection,
     events: &[PlaybackEvent],
-    thorough: bool,
 ) -> Result<IngestReport, IngestError> {
     let mut report = IngestReport::default();
     if events.is_empty() {
@@ -337,54 +311,19 @@ pub(crate) fn append_in_tx(
         }
     }
     let mut audit: Vec<(usize, Dropped)> = Vec::new();
-    conn.execute_batch("DELETE FROM ingest_stage; DELETE FROM ingest_drop;")?;
     if !staged.is_empty() {
-        // Staged (and so stored) in start-time order: DuckDB keeps insertion order, and
-        // sorted row groups let its min/max zonemaps prune time-range queries. Dedup
-        // below still walks the batch in the order it was given, as core would.
+        // Stored in start-time order: DuckDB keeps insertion order, and sorted row
+        // groups let its min/max zonemaps prune time-range queries. Dedup below still
+        // walks the batch in the order it was given, as core would.
         let mut order = staged.clone();
         order.sort_by_key(|&i| (events[i].timing.started_at, events[i].event_id()));
-        let mut batch = StageBatch::with_capacity(order.len());
-        for &i in &order {
-            batch.push(i, &events[i]);
-        }
-        let mut app = conn.appender_to_catalog_and_db("ingest_stage", "temp", "main")?;
-        app.append_record_batch(batch.finish()?)?;
-        app.flush()?;
-        drop(app);
-
         // Against the stored plays, in SQL.
-        let (lo, hi) = staged.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &i| {
-            let t = events[i].timing.started_at.timestamp_micros();
-            (lo.min(t), hi.max(t))
-        });
-        let window = (BUCKET_SECONDS + 1) * 1_000_000;
-        let mut stored: HashMap<usize, (DedupLayer, EventId)> = HashMap::new();
-        {
-            let mut stmt = conn.prepare_cached(CLASSIFY_SQL)?;
-            let mut rows = stmt.query(duckdb::params![
-                lo - window,
-                hi + window,
-                thorough,
-                lo - window,
-                hi + window
-            ])?;
-            while let Some(r) = rows.next()? {
-                let seq: i64 = r.get(0)?;
-                let layer = layer_of(r.get(1)?);
-                let orig: String = r.get(2)?;
-                let Some(i) = usize::try_from(seq).ok().filter(|i| *i < events.len()) else {
-                    continue;
-                };
-                let original = orig.parse().unwrap_or_else(|_| events[i].event_id());
-                stored.insert(i, (layer, original));
-            }
-        }
+        let stored = classify(conn, events, &order)?;
         // Against the earlier new plays of this batch, in core's own terms: together the
         // two give what core's deduplicator says when fed the plays one by one.
         let mut dedup = Deduplicator::new(DedupConfig::new(u64::MAX / 4, staged.len() + 1));
         let now = events[staged[0]].timing.started_at;
-        let mut drops: Vec<i64> = Vec::new();
+        let mut dropped: HashSet<usize> = HashSet::new();
         for &i in &staged {
             let e = &events[i];
             let in_batch = match dedup.peek(e) {
@@ -401,7 +340,7 @@ pub(crate) fn append_in_tx(
                     dedup.check(e, now);
                 }
                 Some((layer, original)) => {
-                    drops.push(i as i64);
+                    dropped.insert(i);
                     audit.push((
                         i,
                         Dropped {
@@ -413,17 +352,14 @@ pub(crate) fn append_in_tx(
                 }
             }
         }
-        if !drops.is_empty() {
-            let mut app = conn.appender_to_catalog_and_db("ingest_drop", "temp", "main")?;
-            for s in &drops {
-                app.append_row([*s])?;
-            }
-            app.flush()?;
-        }
-        report.inserted = conn.execute(INSERT_SQL, [])? as u64;
-        for sql in side_tables_sql() {
-            conn.execute_batch(&sql)?;
-        }
+        let mut cells = CellCache::default();
+        let new: Vec<&PlaybackEvent> = order
+            .iter()
+            .filter(|i| !dropped.contains(i))
+            .map(|&i| &events[i])
+            .collect();
+        report.inserted = insert_plays(conn, new.into_iter(), &mut cells)?;
+        side::merge(conn, events, &staged, &mut cells)?;
     }
     if !audit.is_empty() {
         audit.sort_by_key(|(i, _)| *i);

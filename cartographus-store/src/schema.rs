@@ -8,7 +8,7 @@ use duckdb::Connection;
 use crate::error::OpenError;
 
 /// The newest schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 struct Migration {
     version: u32,
@@ -26,6 +26,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "detection",
         sql: include_str!("schema/v2_detection.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "lean_plays",
+        sql: include_str!("schema/v3_lean_plays.sql"),
     },
 ];
 

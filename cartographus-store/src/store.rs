@@ -134,10 +134,19 @@ impl Store {
             }
             other => other?,
         };
-        conn.execute_batch(&crate::stage::create_stage_sql())?;
+        // Staging tables of this connection: the keys dedup classifies, full plays for
+        // updates, the side-table summaries and dropped duplicates.
+        conn.execute_batch(&crate::stage::temp_table_sql(
+            "ingest_keys",
+            crate::stage::KEY_COLUMNS,
+        ))?;
+        conn.execute_batch(&crate::stage::temp_table_sql(
+            "ingest_stage",
+            crate::stage::PLAY_COLUMNS,
+        ))?;
+        conn.execute_batch(&crate::ingest::side::create_sql())?;
         conn.execute_batch(
-            "CREATE OR REPLACE TEMP TABLE ingest_drop (seq BIGINT);
-             CREATE OR REPLACE TEMP TABLE audit_stage (event_id VARCHAR, layer VARCHAR,
+            "CREATE OR REPLACE TEMP TABLE audit_stage (event_id VARCHAR, layer VARCHAR,
                 original VARCHAR, source VARCHAR, server_id VARCHAR, correlation_key VARCHAR,
                 started_us BIGINT, payload VARCHAR);",
         )?;
@@ -210,6 +219,17 @@ impl Store {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.reader.conn
+    }
+
+    /// Refuses to write plays into a store left at an older schema version.
+    pub(crate) fn check_writable(&self) -> Result<(), crate::error::IngestError> {
+        if self.schema_version < schema::SCHEMA_VERSION {
+            return Err(crate::error::IngestError::OutdatedSchema {
+                found: self.schema_version,
+                needed: schema::SCHEMA_VERSION,
+            });
+        }
+        Ok(())
     }
 }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::error::IngestError;
 use crate::ingest::{append_in_tx, validate, IngestReport};
-use crate::stage::StageBatch;
+use crate::stage::{append_batch, push_play, CellCache, Columns, Target, PLAY_COLUMNS};
 use crate::store::Store;
 
 /// What [`Store::upsert_plays`] did.
@@ -29,8 +29,8 @@ pub struct UpsertReport {
 
 const UPDATE_SQL: &str = "
 UPDATE playback_events AS p SET
-    updated_at = make_timestamp(s.updated_us),
-    stopped_at = coalesce(make_timestamp(s.stopped_us), p.stopped_at),
+    updated_at = s.updated_at,
+    stopped_at = coalesce(s.stopped_at, p.stopped_at),
     play_duration_s = s.play_duration_s,
     paused_s = s.paused_s,
     percent_complete = s.percent_complete,
@@ -38,7 +38,7 @@ UPDATE playback_events AS p SET
     media_duration_ms = coalesce(s.media_duration_ms, p.media_duration_ms),
     state = s.state::play_state_t,
     watched = s.watched,
-    reference_id = coalesce(s.reference_id::UUID, p.reference_id),
+    reference_id = coalesce(s.reference_id, p.reference_id),
     bandwidth_kbps = coalesce(s.bandwidth_kbps, p.bandwidth_kbps),
     transcode_decision = coalesce(s.transcode_decision::transcode_t, p.transcode_decision),
     video_decision = coalesce(s.video_decision::stream_decision_t, p.video_decision),
@@ -70,10 +70,10 @@ UPDATE playback_events AS p SET
     h3_r8 = CASE WHEN p.geo_source IS NULL THEN s.h3_r8 ELSE p.h3_r8 END,
     geo_source = coalesce(p.geo_source, s.geo_source::geo_source_t)
 FROM ingest_stage AS s
-WHERE p.event_id = s.event_id::UUID AND make_timestamp(s.updated_us) >= p.updated_at";
+WHERE p.event_id = s.event_id AND s.updated_at >= p.updated_at";
 
 const MISSING_SQL: &str = "
-SELECT s.seq, EXISTS (SELECT 1 FROM playback_events p WHERE p.event_id = s.event_id::UUID)
+SELECT s.event_id::VARCHAR, EXISTS (SELECT 1 FROM playback_events p WHERE p.event_id = s.event_id)
 FROM ingest_stage s";
 
 impl Store {
@@ -109,17 +109,24 @@ impl Store {
         let mut chosen: Vec<usize> = latest.into_values().collect();
         chosen.sort_unstable();
 
+        self.check_writable()?;
         let conn = self.conn();
         let tx = conn.unchecked_transaction()?;
         conn.execute_batch("DELETE FROM ingest_stage")?;
-        let mut batch = StageBatch::with_capacity(chosen.len());
+        let mut cols = Columns::new(PLAY_COLUMNS, chosen.len());
+        let (mut cells, mut scratch) = (CellCache::default(), String::new());
         for &i in &chosen {
-            batch.push(i, &events[i]);
+            push_play(&mut cols, &mut cells, &mut scratch, &events[i]);
         }
-        let mut app = conn.appender_to_catalog_and_db("ingest_stage", "temp", "main")?;
-        app.append_record_batch(batch.finish()?)?;
-        app.flush()?;
-        drop(app);
+        append_batch(
+            conn,
+            Target::Temp,
+            "ingest_stage",
+            PLAY_COLUMNS,
+            cols.finish()?,
+        )?;
+        let by_id: HashMap<EventId, usize> =
+            chosen.iter().map(|&i| (events[i].event_id(), i)).collect();
 
         let mut missing: Vec<PlaybackEvent> = Vec::new();
         let mut existing = 0u64;
@@ -127,12 +134,12 @@ impl Store {
             let mut stmt = conn.prepare(MISSING_SQL)?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                let seq: i64 = r.get(0)?;
+                let id: String = r.get(0)?;
                 let exists: bool = r.get(1)?;
                 if exists {
                     existing += 1;
-                } else if let Some(e) = usize::try_from(seq).ok().and_then(|i| events.get(i)) {
-                    missing.push(e.clone());
+                } else if let Some(&i) = id.parse().ok().and_then(|id| by_id.get(&id)) {
+                    missing.push(events[i].clone());
                 }
             }
         }
@@ -142,7 +149,7 @@ impl Store {
         let invalid = events.iter().filter(|e| validate(e).is_err()).cloned();
         missing.extend(invalid);
         if !missing.is_empty() {
-            report.ingested = append_in_tx(conn, &missing, true)?;
+            report.ingested = append_in_tx(conn, &missing)?;
         }
         tx.commit()?;
         Ok(report)

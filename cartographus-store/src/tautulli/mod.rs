@@ -1,6 +1,6 @@
 //! Import of a Tautulli database (`tautulli.db`, older installs `plexpy.db`).
 //!
-//! Rows of `session_history` are read in id order, in batches (10,000 by default),
+//! Rows of `session_history` are read in id order, in batches (122,880 by default),
 //! joined with their metadata and media info, turned into events of source
 //! `tautulli`, geolocated, and stored through the normal deduplicating ingest; each
 //! batch commits together with the import checkpoint (the last row id), so an
@@ -19,17 +19,21 @@ use serde::Serialize;
 use crate::entities::UserRecord;
 use crate::error::{ImportError, IngestError, QueryError};
 use crate::geoip::GeoResolver;
-use crate::ingest::{append_in_tx, is_constraint_violation, DuplicateCounts, IngestReport};
+use crate::ingest::{append_in_tx, DuplicateCounts};
 use crate::store::Store;
 
 use source::TautulliDb;
 
 const IMPORTER: &str = "tautulli";
 
+/// Rows per import transaction by default (one DuckDB row group).
+const DEFAULT_BATCH: usize = 122_880;
+
 /// What to import and how.
 ///
 /// ## Defaults
-/// - `batch_size`: 10,000 rows per transaction.
+/// - `batch_size`: 122,880 rows per transaction: one DuckDB row group, so full row
+///   groups are written to the file directly instead of through the write-ahead log.
 /// - `dry_run`: false.
 /// - `resume`: true — continue after the last row a previous import committed.
 /// - `watched_percent`: 90 — a play this far through its item counts as watched.
@@ -57,7 +61,7 @@ impl TautulliImport {
         Self {
             path: path.into(),
             server_id,
-            batch_size: 10_000,
+            batch_size: DEFAULT_BATCH,
             dry_run: false,
             resume: true,
             watched_percent: 90.0,
@@ -136,6 +140,7 @@ impl Store {
         mut geo: Option<&mut GeoResolver>,
         progress: &mut dyn FnMut(&ImportProgress) -> ControlFlow<()>,
     ) -> Result<ImportReport, ImportError> {
+        self.check_writable()?;
         let db = TautulliDb::open(&job.path)?;
         let src_err = |e: rusqlite::Error| ImportError::Source {
             path: job.path.clone(),
@@ -207,9 +212,9 @@ impl Store {
                 g.enrich(&mut events);
             }
             let conn = self.conn();
-            let attempt = |thorough: bool| -> Result<IngestReport, IngestError> {
+            let store_batch = || -> Result<_, IngestError> {
                 let tx = conn.unchecked_transaction()?;
-                let batch = append_in_tx(conn, &events, thorough)?;
+                let batch = append_in_tx(conn, &events)?;
                 if job.dry_run {
                     tx.rollback()?;
                 } else {
@@ -230,12 +235,7 @@ impl Store {
                 }
                 Ok(batch)
             };
-            // As in `Store::append`: a stored id with another start time is found by
-            // a second, thorough pass.
-            let batch = match attempt(false) {
-                Err(IngestError::Db(e)) if is_constraint_violation(&e) => attempt(true)?,
-                other => other?,
-            };
+            let batch = store_batch()?;
             report.inserted += batch.inserted;
             report.duplicates.event_id += batch.duplicates.event_id;
             report.duplicates.correlation_key += batch.duplicates.correlation_key;
