@@ -92,7 +92,11 @@ impl CountryCode {
 
     /// Builds a code from two ASCII letters in either case.
     pub fn new(s: &str) -> Result<Self, CountryCodeError> {
-        let b = s.trim().as_bytes();
+        // GeoIP databases give exactly two letters: skip the trim's character walk.
+        let b = match s.as_bytes() {
+            two @ [_, _] => two,
+            _ => s.trim().as_bytes(),
+        };
         if b.len() != 2 || !b.iter().all(u8::is_ascii_alphabetic) {
             return Err(CountryCodeError {
                 value: s.chars().take(64).collect(),
@@ -151,6 +155,10 @@ mod tests {
         assert!(CountryCode::new("France").is_err());
         assert!(CountryCode::new("F1").is_err());
         assert!(CountryCode::new("").is_err());
+        for bad in ["f ", " f", "é", "\u{a0}f", "1a"] {
+            assert!(CountryCode::new(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(CountryCode::new("\tgb\n").unwrap().as_str(), "GB");
         assert!(serde_json::from_str::<CountryCode>("\"de\"").is_ok());
         assert!(serde_json::from_str::<CountryCode>("\"Germany\"").is_err());
     }

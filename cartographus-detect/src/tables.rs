@@ -57,6 +57,24 @@ impl Accounts {
     }
 }
 
+/// A network as a hash key. `NetworkId`'s derived hash feeds the hasher field by field
+/// (the address family, each octet, the prefix); this one feeds it the address bits
+/// and the prefix in two steps. Equality is the network's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NetKey(pub(crate) NetworkId);
+
+impl std::hash::Hash for NetKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let bits = match self.0.addr() {
+            // IPv4 networks sit where no IPv6 network does (an unassigned prefix).
+            std::net::IpAddr::V4(a) => u128::from(u32::from(a)) | 1 << 100,
+            std::net::IpAddr::V6(a) => u128::from(a),
+        };
+        state.write_u128(bits);
+        state.write_u8(self.0.prefix());
+    }
+}
+
 /// Everything known about one device.
 ///
 /// Laid out in the order a play reads it (`repr(C)`): the cached names, then the
@@ -89,7 +107,7 @@ pub(crate) struct Tables {
     /// Client names (products and platforms) with the index of the suspicious pattern
     /// they match, or [`NONE`]. A device's platform is an index here too.
     pub(crate) clients: Interner<(Box<str>, u32)>,
-    pub(crate) networks: Map<NetworkId, Accounts>,
+    pub(crate) networks: Map<NetKey, Accounts>,
     /// The server of the last event (most deployments have one or a few).
     pub(crate) last_server: u32,
 }

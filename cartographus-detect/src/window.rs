@@ -207,9 +207,10 @@ impl UserState {
 
     /// Adds a play or updates the one with the same event id. Keeps at most `max`
     /// plays: stopped plays that ended more than `keep` before the newest start are
-    /// dropped first, then the oldest stopped play, then the oldest play.
+    /// dropped first, then the oldest stopped play, then the oldest play. On return,
+    /// `play` is the window's copy.
     #[cfg(test)]
-    pub(crate) fn upsert(&mut self, play: Play, max: usize, keep: Ms) -> (Change, Play) {
+    pub(crate) fn upsert(&mut self, play: &mut Play, max: usize, keep: Ms) -> Change {
         let spot = self.locate(play.event, play.started);
         self.upsert_at(play, spot, max, keep)
     }
@@ -218,28 +219,32 @@ impl UserState {
     /// [`UserState::touch`] on this window, unchanged since.
     pub(crate) fn upsert_at(
         &mut self,
-        play: Play,
+        play: &mut Play,
         spot: Spot,
         max: usize,
         keep: Ms,
-    ) -> (Change, Play) {
+    ) -> Change {
         let at = match spot {
             Spot::Vacant(at) => at,
-            Spot::Found(i) => return self.update(i, &play),
+            Spot::Found(i) => return self.update(i, play),
         };
-        self.plays.insert(at, play);
+        if at == self.plays.len() {
+            self.plays.push_back(*play);
+        } else {
+            self.plays.insert(at, *play);
+        }
         self.evict(max, keep);
-        (Change::New, play)
+        Change::New
     }
 
-    fn update(&mut self, i: usize, play: &Play) -> (Change, Play) {
-        let old = self.plays[i];
+    /// Merges `play` into the window's play at `i`, then copies the result back.
+    fn update(&mut self, i: usize, play: &mut Play) -> Change {
         let slot = &mut self.plays[i];
+        let moved = play.ip.is_some() && !slot.same_network(play);
         slot.updated = slot.updated.max(play.updated);
         if play.stopped != OPEN {
             slot.stopped = play.stopped;
         }
-        let moved = play.ip.is_some() && !old.same_network(play);
         if play.ip.is_some() {
             slot.ip = play.ip;
             slot.net = play.net;
@@ -253,12 +258,12 @@ impl UserState {
             slot.country = play.country;
             slot.asn = play.asn;
         }
-        let change = if moved {
+        *play = *slot;
+        if moved {
             Change::Moved
         } else {
             Change::Updated
-        };
-        (change, *slot)
+        }
     }
 
     fn evict(&mut self, max: usize, keep: Ms) {
@@ -335,17 +340,18 @@ mod tests {
     fn window_stays_sorted_and_bounded() {
         let mut w = UserState::new(4);
         for (n, t) in [(1, 50), (2, 10), (3, 30), (4, 20)] {
-            assert_eq!(w.upsert(play(n, t, t + 5), 4, 1_000).0, Change::New);
+            assert_eq!(w.upsert(&mut play(n, t, t + 5), 4, 1_000), Change::New);
         }
         let starts: Vec<_> = w.plays.iter().map(|p| p.started).collect();
         assert_eq!(starts, [10, 20, 30, 50]);
-        w.upsert(play(5, 60, OPEN), 4, 1_000);
+        w.upsert(&mut play(5, 60, OPEN), 4, 1_000);
         assert_eq!(w.plays.len(), 4);
         assert_eq!(w.plays[0].started, 20, "the oldest stopped play goes first");
-        let (change, p) = w.upsert(play(5, 60, 90), 4, 1_000);
+        let mut p = play(5, 60, 90);
+        let change = w.upsert(&mut p, 4, 1_000);
         assert_eq!(change, Change::Updated);
         assert_eq!(p.stopped, 90);
-        w.upsert(play(6, 5_000, OPEN), 4, 1_000);
+        w.upsert(&mut play(6, 5_000, OPEN), 4, 1_000);
         assert_eq!(w.plays.len(), 1, "plays that ended long before are dropped");
     }
 

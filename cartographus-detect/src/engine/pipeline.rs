@@ -17,25 +17,52 @@ use crate::rules::{
     new_device, shared_device, simultaneous_locations, suspicious_client, ActionKind, Hit,
     RuleKind,
 };
-use crate::tables::{Accounts, DeviceState};
+use crate::tables::{Accounts, DeviceState, NetKey};
 use crate::window::{ms, time, Change, Ms, Play, Spot, UserState, NONE, OPEN};
 
 use super::Engine;
 
+/// An event's times in milliseconds, converted from `DateTime` once per event.
+#[derive(Debug, Clone, Copy)]
+struct Times {
+    started: Ms,
+    updated: Ms,
+    /// [`OPEN`] when the event has no stop.
+    stopped: Ms,
+}
+
+impl Times {
+    fn of(ev: &PlaybackEvent) -> Self {
+        Self {
+            started: ms(ev.timing.started_at),
+            updated: ms(ev.timing.updated_at),
+            stopped: ev.timing.stopped_at.map_or(OPEN, ms),
+        }
+    }
+}
+
 impl Engine {
-    /// Builds the compact play of an event (from `ip`, its canonical address),
-    /// interning its strings.
-    fn play_of(&mut self, ev: &PlaybackEvent, ip: Option<IpAddr>) -> (Play, ClientNames) {
-        let started = ms(ev.timing.started_at);
-        let updated = ms(ev.timing.updated_at).max(started);
-        let stopped = ev.timing.stopped_at.map_or(OPEN, |s| ms(s).max(started));
+    /// Builds the compact play of an event (from `ip`, its canonical address, and its
+    /// times), interning its strings.
+    fn play_of(
+        &mut self,
+        ev: &PlaybackEvent,
+        ip: Option<IpAddr>,
+        at: Times,
+    ) -> (Play, ClientNames) {
+        let started = at.started;
+        let updated = at.updated.max(started);
+        let stopped = match at.stopped {
+            OPEN => OPEN,
+            s => s.max(started),
+        };
         let net = ip.map(|ip| network_of(ip, self.config.engine.grouping));
         let t = &mut self.tables;
         // The network's accounts are updated once the play is built. Probing for them
         // now, before the device is interned, lets the two cache misses overlap
         // instead of following one another; the result itself is not needed.
-        if let Some(net) = &net {
-            std::hint::black_box(t.networks.contains_key(net));
+        if let Some(net) = net {
+            std::hint::black_box(t.networks.contains_key(&NetKey(net)));
         }
         let server = t.server(&ev.identity.server_id);
         let device = ev.device.device_id.as_ref().map_or(NONE, |d| {
@@ -129,16 +156,14 @@ impl Engine {
         // Fast path: progress, pauses and stops of a known play that did not move.
         let mut spot = Spot::Vacant(0);
         let ip = ev.network.geo_ip().map(canonical);
+        let at = Times::of(ev);
         if let Some(state) = self.users.get_mut(&ev.user.user_id) {
-            let started = ms(ev.timing.started_at);
-            let updated = ms(ev.timing.updated_at);
-            let stopped = ev.timing.stopped_at.map_or(OPEN, ms);
-            match state.touch(ev.event_id(), started, ip, updated, stopped) {
+            match state.touch(ev.event_id(), at.started, ip, at.updated, at.stopped) {
                 Ok(()) => return,
                 Err(s) => spot = s,
             }
         }
-        let (play, mut names) = self.play_of(ev, ip);
+        let (mut play, mut names) = self.play_of(ev, ip, at);
         let e = &self.config.engine;
         let (max, keep) = (e.window_plays, e.window.num_milliseconds());
         let assume = e.assume_stopped_after.num_milliseconds();
@@ -148,7 +173,7 @@ impl Engine {
             .or_insert_with(|| UserState::new(max));
         // Building the play touched no window, so the spot still holds (a new user's
         // empty window takes the play at 0).
-        let (change, play) = state.upsert_at(play, spot, max, keep);
+        let change = state.upsert_at(&mut play, spot, max, keep);
         if change == Change::Updated {
             return;
         }
@@ -237,17 +262,23 @@ impl Engine {
                 }
                 RuleKind::ConcurrentStreams if new => {
                     let cs = &r.concurrent_streams;
-                    let single = std::slice::from_ref(&play.user);
                     let group = match cs.count_linked_users {
                         true => self
                             .people
                             .get(&play.user)
-                            .and_then(|p| self.members.get(p))
-                            .map_or(single, Vec::as_slice),
-                        false => single,
+                            .and_then(|p| self.members.get(p)),
+                        false => None,
                     };
-                    let members = group.iter().filter_map(|u| self.users.get(u));
-                    concurrent_streams::check(cs, play, members, t, assume)
+                    match group {
+                        Some(group) => {
+                            let members = group.iter().filter_map(|u| self.users.get(u));
+                            concurrent_streams::check(cs, play, members, t, assume)
+                        }
+                        // An unlinked account: only the user's own window, at hand.
+                        None => {
+                            concurrent_streams::check(cs, play, std::iter::once(state), t, assume)
+                        }
+                    }
                 }
                 RuleKind::DeviceVelocity => tables.device(play.device).and_then(|dev| {
                     device_velocity::check(&r.device_velocity, dev, state, play, t)
@@ -266,7 +297,8 @@ impl Engine {
                 RuleKind::NewDevice if new => new_device::check(&r.new_device, state, play, tables),
                 RuleKind::NewCountry => new_country::check(&r.new_country, state, play, tables),
                 RuleKind::SharedDevice => {
-                    shared_device::check(&r.shared_device, play, tables, &self.users, |u| {
+                    let linked = !self.people.is_empty();
+                    shared_device::check(&r.shared_device, play, tables, &self.users, linked, |u| {
                         self.person(u)
                     })
                 }

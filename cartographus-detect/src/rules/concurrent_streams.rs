@@ -173,10 +173,13 @@ pub(crate) fn check<'a>(
             .flat_map(|u| u.plays.iter())
             .filter(move |p| p.active_at(t, assume_stopped))
     };
+    // Streams never outnumber plays: most checks end here, without comparing keys.
+    let plays = active().count() as u32;
+    if plays <= limit {
+        return None;
+    }
     let mut streams = 0u32;
-    let mut plays = 0u32;
     for (i, p) in active().enumerate() {
-        plays += 1;
         let k = key(p, cfg.household_as_one);
         if !active().take(i).any(|q| key(q, cfg.household_as_one) == k) {
             streams += 1;

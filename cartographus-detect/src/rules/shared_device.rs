@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{positive_seconds, seconds_of, ConfigError};
 use crate::finding::Evidence;
 use crate::rules::{human_duration, raw_rule_config, Common, Hit, RuleKind, Severity};
-use crate::tables::{Accounts, Tables};
+use crate::tables::{Accounts, NetKey, Tables};
 use crate::window::{Map, Ms, Play, UserState, NONE};
 
 const RULE: RuleKind = RuleKind::SharedDevice;
@@ -125,8 +125,13 @@ impl SharedDevice {
     }
 }
 
-fn people(accounts: &Accounts, person: &impl Fn(UserId) -> UserId) -> u32 {
+/// How many people the accounts belong to; `linked` says whether any accounts are
+/// linked at all (if not, each account, listed once, is its own person).
+fn people(accounts: &Accounts, linked: bool, person: &impl Fn(UserId) -> UserId) -> u32 {
     let seen = &accounts.seen;
+    if !linked {
+        return seen.len() as u32;
+    }
     (0..seen.len())
         .filter(|&i| {
             let p = person(seen[i].0);
@@ -141,11 +146,12 @@ pub(crate) fn check(
     play: &Play,
     tables: &Tables,
     users: &Map<UserId, UserState>,
+    linked: bool,
     person: impl Fn(UserId) -> UserId,
 ) -> Option<Hit> {
     let mut found: Option<(Shared, &Accounts, u32, u32)> = None;
     if let Some(dev) = tables.device(play.device) {
-        let n = people(&dev.accounts, &person);
+        let n = people(&dev.accounts, linked, &person);
         if n > cfg.max_per_device {
             found = Some((
                 Shared::Device(dev.id.clone()),
@@ -157,8 +163,8 @@ pub(crate) fn check(
     }
     if found.is_none() && cfg.check_networks && network_counts(play) {
         if let Some(net) = play.net {
-            if let Some(acc) = tables.networks.get(&net) {
-                let n = people(acc, &person);
+            if let Some(acc) = tables.networks.get(&NetKey(net)) {
+                let n = people(acc, linked, &person);
                 if n > cfg.max_per_network {
                     found = Some((Shared::Network(net), acc, n, cfg.max_per_network));
                 }
@@ -209,7 +215,7 @@ pub(crate) fn observe(cfg: &SharedDeviceConfig, tables: &mut Tables, play: &Play
         if let Some(net) = play.net {
             tables
                 .networks
-                .entry(net)
+                .entry(NetKey(net))
                 .or_insert_with(|| Accounts::new(play.user))
                 .note(play.user, t, horizon);
         }
