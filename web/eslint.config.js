@@ -28,12 +28,12 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['e2e/**/*.ts', 'vite.config.ts', 'scripts/**/*.js', 'eslint.config.js'],
+    files: ['e2e/**/*.ts', 'test/**/*.ts', 'vite.config.ts', 'scripts/**/*.js', 'eslint.config.js'],
     languageOptions: { globals: globals.node },
   },
   {
     // The tests print the figures they measure; node:test's describe/it are awaited by the runner.
-    files: ['e2e/**/*.ts'],
+    files: ['e2e/**/*.ts', 'test/**/*.ts'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-floating-promises': [

@@ -62,6 +62,8 @@ export interface Server {
   url: string;
   /** Everything the process printed (for failure messages). */
   log: () => string;
+  /** Whether the API asks for credentials (`cartographus demo` always runs with AUTH_MODE=none). */
+  authRequired: boolean;
   /** Stops the process and removes its data. */
   stop: () => Promise<void>;
 }
@@ -120,7 +122,8 @@ export async function startServer(command: 'demo' | 'serve', timeoutMs = 180_000
     await stop();
     throw new Error(`cartographus ${command} did not answer on ${url} within ${timeoutMs} ms:\n${output.slice(-4000)}`);
   }
-  return { url, log: () => output, stop };
+  const me = await fetch(`${url}/api/v1/auth/me`);
+  return { url, log: () => output, stop, authRequired: me.status === 401 };
 }
 
 /** A browser with one context per viewport. */
@@ -135,14 +138,24 @@ export async function startBrowser(): Promise<Browser> {
 /** Problems the page reported: console errors, CSP violations, uncaught exceptions. */
 export interface PageProblems {
   errors: string[];
+  /** API requests the server answered 404 (a route the UI uses that does not exist). */
+  missing: Set<string>;
 }
 
 /** Opens a page that records its problems. */
 export async function openPage(ctx: BrowserContext): Promise<{ page: Page; problems: PageProblems }> {
   const page = await ctx.newPage();
-  const problems: PageProblems = { errors: [] };
+  const problems: PageProblems = { errors: [], missing: new Set() };
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.errors.push(`console: ${m.text()}`);
+    // Failed requests are checked through their responses below.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.errors.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    // A 404 on a route with an id (an alert's play not stored yet) is an answer, not a gap.
+    if (r.status() === 404 && u.pathname.startsWith('/api/v1/') && !/\/[0-9a-f-]{36}$/.test(u.pathname)) {
+      problems.missing.add(`${r.request().method()} ${u.pathname}`);
+    }
   });
   page.on('pageerror', (e) => problems.errors.push(`exception: ${e.message}`));
   await page.addInitScript(() => {
@@ -159,8 +172,14 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
 
-/** Signs in through the login page and waits for the app frame. */
-export async function login(page: Page, base: string): Promise<number> {
+/** Signs in through the login page (when the server asks for it) and waits for the app frame. */
+export async function login(page: Page, base: string, required = true): Promise<number> {
+  if (!required) {
+    const t0 = Date.now();
+    await page.goto(`${base}/map`);
+    await page.waitForSelector('header.top');
+    return Date.now() - t0;
+  }
   await page.goto(`${base}/login`);
   await page.fill('#username', ADMIN.username);
   await page.fill('#password', ADMIN.password);

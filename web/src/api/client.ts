@@ -3,6 +3,7 @@
 // server's error body turned into an ApiError. A 401 sends the app to the login page.
 
 import { filterParams, filters, type Filter } from '../state/filters';
+import { parseJson } from './json';
 import type { ErrorBody } from './types';
 
 /** The API's base path. */
@@ -27,7 +28,19 @@ export function setUnauthorizedHandler(f: () => void): void {
   onUnauthorized = f;
 }
 
-/** The browser's IANA time zone (sent as `tz` to analytics routes). */
+/** The routes that cut time in a zone and take `tz` (the others refuse unknown parameters). */
+const ZONED = new Set([
+  '/analytics/trends',
+  '/analytics/weekdays',
+  '/analytics/hours',
+  '/analytics/heatmap',
+  '/analytics/calendar',
+  '/analytics/quality/trend',
+  '/analytics/concurrency',
+  '/analytics/cohorts',
+]);
+
+/** The browser's IANA time zone (sent as `tz` to the zoned analytics routes). */
 export function timeZone(): string {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -48,7 +61,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** The URL of `path` with its parameters, the filter and, on analytics routes, `tz`. */
+/** The URL of `path` with its parameters, the filter and, on zoned routes, `tz`. */
 export function apiUrl(path: string, opts: RequestOptions = {}): string {
   const q = new URLSearchParams();
   if (opts.filter) {
@@ -58,7 +71,7 @@ export function apiUrl(path: string, opts: RequestOptions = {}): string {
   for (const [k, v] of Object.entries(opts.params ?? {})) {
     if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
   }
-  if (path.startsWith('/analytics/') && !q.has('tz')) q.set('tz', timeZone());
+  if (ZONED.has(path) && !q.has('tz')) q.set('tz', timeZone());
   const s = q.toString();
   return `${API}${path}${s ? `?${s}` : ''}`;
 }
@@ -81,6 +94,35 @@ async function errorOf(resp: Response): Promise<ApiError> {
   return new ApiError(resp.status, message, parameter);
 }
 
+// The server answers 503 when all its store readers are busy instead of queueing, so
+// requests go out at most MAX_IN_FLIGHT at a time (still in parallel) and a 503 is retried
+// a few times with backoff.
+const MAX_IN_FLIGHT = 4;
+const RETRIES = 4;
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+
+async function slot<T>(f: () => Promise<T>): Promise<T> {
+  if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => waiting.push(resolve));
+  inFlight++;
+  try {
+    return await f();
+  } finally {
+    inFlight--;
+    waiting.shift()?.();
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = window.setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      window.clearTimeout(t);
+      reject(new DOMException('aborted', 'AbortError'));
+    });
+  });
+}
+
 async function send<T>(method: string, url: string, body: unknown, signal?: AbortSignal): Promise<T> {
   const init: RequestInit = {
     method,
@@ -92,14 +134,18 @@ async function send<T>(method: string, url: string, body: unknown, signal?: Abor
     init.body = JSON.stringify(body);
     init.headers = { ...init.headers, 'Content-Type': 'application/json' };
   }
-  const resp = await fetch(url, init);
+  let resp = await slot(() => fetch(url, init));
+  for (let attempt = 1; resp.status === 503 && method === 'GET' && attempt <= RETRIES; attempt++) {
+    await sleep(100 * 2 ** attempt + Math.random() * 100, signal);
+    resp = await slot(() => fetch(url, init));
+  }
   if (resp.status === 401 && !url.startsWith(`${API}/auth/login`)) {
     onUnauthorized?.();
   }
   if (!resp.ok) throw await errorOf(resp);
   if (resp.status === 204) return undefined as T;
   const text = await resp.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return (text ? parseJson(text) : undefined) as T;
 }
 
 /** `GET path` as JSON. */

@@ -7,6 +7,12 @@
 /** RFC 3339 time. */
 export type Time = string;
 
+/**
+ * A user id: a 64-bit number the server sends as a string (JSON numbers lose digits past
+ * 2^53; the client turns any such number into a string too, see `parseJson`).
+ */
+export type UserId = string;
+
 // ---- auth -----------------------------------------------------------------------
 
 export type Role = 'viewer' | 'admin';
@@ -78,7 +84,7 @@ export interface PlaybackEvent {
     watched: boolean;
   };
   user: {
-    user_id: number;
+    user_id: UserId;
     username: string;
     friendly_name: string | null;
     thumb?: string | null;
@@ -246,7 +252,7 @@ export interface TopEntry {
 export interface RecentPlay {
   event_id: string;
   started_at: Time;
-  user_id: number;
+  user_id: UserId;
   user: string;
   title: string;
   media_type: string;
@@ -260,7 +266,7 @@ export interface RecentPlay {
 // ---- users ------------------------------------------------------------------------
 
 export interface UserStats {
-  user_id: number;
+  user_id: UserId;
   username: string;
   friendly_name: string | null;
   plays: number;
@@ -303,12 +309,34 @@ export interface UserLocation {
   last_seen: Time | null;
 }
 
-/** `GET /users/{id}`. */
+/** A user's totals, devices, addresses and places (`detail` of `GET /users/{id}`). */
 export interface UserDetail {
   stats: UserStats;
   devices: UserDevice[];
   ips: UserIp[];
   locations: UserLocation[];
+}
+
+/** A stored user account. */
+export interface UserRecord {
+  user_id: UserId;
+  platform: string;
+  server_id: string;
+  username: string;
+  friendly_name: string | null;
+  email?: string | null;
+  is_admin: boolean | null;
+  is_home_user: boolean | null;
+  first_seen_at: Time | null;
+  last_seen_at: Time | null;
+}
+
+/** `GET /users/{id}`: the account, its detail under the filter, and trust. */
+export interface UserPage {
+  user: UserRecord | null;
+  detail: UserDetail | null;
+  trust: TrustScore | null;
+  ledger: LedgerEntry[];
 }
 
 export interface AbandonBucket {
@@ -318,7 +346,7 @@ export interface AbandonBucket {
 }
 
 export interface UserEngagement {
-  user_id: number;
+  user_id: UserId;
   username: string;
   plays: number;
   fully_watched: number;
@@ -336,7 +364,7 @@ export interface Engagement {
 }
 
 export interface BingeSession {
-  user_id: number;
+  user_id: UserId;
   username: string;
   show: string;
   episodes: number;
@@ -356,7 +384,7 @@ export interface WatchParty {
   title: string;
   started_at: Time;
   last_start: Time;
-  user_ids: number[];
+  user_ids: UserId[];
   usernames: string[];
 }
 
@@ -480,7 +508,7 @@ export interface CohortReport {
 }
 
 export interface SharedNode {
-  user_id: number;
+  user_id: UserId;
   name: string;
   streams: number;
 }
@@ -491,8 +519,8 @@ export interface SharedVia {
 }
 
 export interface SharedLink {
-  a: number;
-  b: number;
+  a: UserId;
+  b: UserId;
   via: SharedVia[];
 }
 
@@ -573,7 +601,7 @@ export interface FeatureCollection<P> {
 export interface PlayProperties {
   event_id: string;
   started_at: Time;
-  user_id: number;
+  user_id: UserId;
   user: string;
   title: string;
   city: string | null;
@@ -589,7 +617,7 @@ export interface AlertRecord {
   alert_id: string;
   rule: string;
   severity: Severity;
-  user_id: number;
+  user_id: UserId;
   username: string | null;
   server_id: string | null;
   event_ids: string[];
@@ -617,7 +645,7 @@ export type TrustReason =
   | 'unexempt';
 
 export interface TrustScore {
-  user_id: number;
+  user_id: UserId;
   score: number;
   restricted: boolean;
   exempt: boolean;
@@ -626,7 +654,7 @@ export interface TrustScore {
 }
 
 export interface TrustChange {
-  user_id: number;
+  user_id: UserId;
   at: Time;
   delta: number;
   score_after: number;
@@ -643,7 +671,7 @@ export interface LedgerEntry {
   change: TrustChange;
 }
 
-/** `GET /detection/trust/{user}` (shape assumed: a score and its ledger). */
+/** A user's score (none: the starting score) and its ledger, newest first. */
 export interface UserTrust {
   score: TrustScore | null;
   ledger: LedgerEntry[];
@@ -683,17 +711,26 @@ export interface ImportProgress {
   error?: string | null;
 }
 
-/** A media server as `/servers` lists it (shape assumed, fields optional). */
+/** A media server as `/servers` lists it (the store's `ServerRecord`). */
 export interface ServerInfo {
-  name?: string;
-  server_id?: string;
-  id?: string;
-  platform?: string;
-  url?: string;
-  connected?: boolean;
-  websocket?: boolean;
-  error?: string | null;
-  last_seen?: Time | null;
+  server_id: string;
+  platform: string;
+  name: string | null;
+  url: string | null;
+  version: string | null;
+  location: GeoPoint | null;
+  first_seen_at: Time | null;
+  last_seen_at: Time | null;
+}
+
+/** A supervised task in `GET /health/ready` (`tasks`, keyed `source:<name>` for media servers). */
+export interface TaskHealth {
+  running: boolean;
+  healthy: boolean;
+  recent_failures: number;
+  last_error: string | null;
+  last_failure_at: Time | null;
+  restarts: number;
 }
 
 /** `source_status` messages. */

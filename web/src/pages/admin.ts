@@ -2,10 +2,10 @@
 // progress, backups (create, download, restore) and export downloads under the filter.
 
 import { apiUrl, describe, get, post } from '../api/client';
-import type { BackupInfo, ImportProgress, ServerInfo, SourceStatus } from '../api/types';
+import type { BackupInfo, ImportProgress, ServerInfo, SourceStatus, TaskHealth } from '../api/types';
 import { hub } from '../api/ws';
 import { errorLine, h, loading, replace } from '../dom';
-import { bytes, n, when } from '../format';
+import { ago, bytes, n, when } from '../format';
 import type { Cleanup, PageContext } from '../router';
 import { filters } from '../state/filters';
 
@@ -15,46 +15,76 @@ function section(id: string, title: string, ...children: (Node | null)[]): HTMLE
 
 function serversView(): { el: HTMLElement; off: () => void } {
   const body = h('div', null, loading('Loading servers'));
-  const state = new Map<string, SourceStatus>();
+  const status = new Map<string, SourceStatus>();
+  const tasks = new Map<string, TaskHealth>();
   let servers: ServerInfo[] = [];
   const render = (): void => {
-    const names = new Set([...servers.map((s) => s.name ?? s.server_id ?? s.id ?? '?'), ...state.keys()]);
-    replace(
-      body,
-      names.size === 0
+    // Configured sources: the supervisor's tasks (`source:<name>`), updated by the hub's
+    // `source_status` messages.
+    const names = [...new Set([...tasks.keys(), ...status.keys()])].sort();
+    const sources =
+      names.length === 0
         ? h('p', { class: 'muted' }, 'No media server is configured.')
         : h(
             'ul',
             { class: 'servers' },
-            [...names].map((name) => {
-              const info = servers.find((s) => (s.name ?? s.server_id ?? s.id) === name);
-              const live = state.get(name);
-              const connected = live?.connected ?? info?.connected ?? null;
+            names.map((name) => {
+              const live = status.get(name);
+              const task = tasks.get(name);
+              const connected = live?.connected ?? (task ? task.running && task.healthy && !task.last_error : null);
+              const error = live?.error ?? task?.last_error ?? null;
               return h(
                 'li',
-                { 'data-server': name },
+                { 'data-source': name },
                 h('strong', null, name),
-                info?.platform ? ` (${info.platform})` : '',
                 ' ',
                 h('span', { class: `tag ${connected === true ? 'ok' : connected === false ? 'critical' : ''}` }, connected === true ? 'connected' : connected === false ? 'disconnected' : 'unknown'),
-                live?.websocket ?? info?.websocket ? h('span', { class: 'tag info' }, 'websocket') : null,
-                live?.error ?? info?.error ? h('span', { class: 'muted small' }, ` ${live?.error ?? info?.error ?? ''}`) : null,
-                live?.retry_in_s ? h('span', { class: 'muted small' }, ` retrying in ${live.retry_in_s} s`) : null,
+                live?.websocket ? [' ', h('span', { class: 'tag info' }, 'websocket')] : null,
+                error ? h('span', { class: 'muted small' }, ` ${error}`) : null,
+                live?.retry_in_s ? h('span', { class: 'muted small' }, ` · retrying in ${live.retry_in_s} s`) : null,
+                task?.restarts ? h('span', { class: 'muted small' }, ` · ${task.restarts} restarts`) : null,
               );
             }),
-          ),
-    );
+          );
+    const seen =
+      servers.length === 0
+        ? null
+        : h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              null,
+              h('thead', null, h('tr', null, ['Server', 'Platform', 'Version', 'First seen', 'Last seen'].map((t) => h('th', { scope: 'col' }, t)))),
+              h(
+                'tbody',
+                null,
+                servers.map((x) =>
+                  h('tr', null, h('td', null, x.name ?? x.server_id), h('td', null, x.platform), h('td', null, x.version ?? '–'), h('td', null, when(x.first_seen_at)), h('td', null, ago(x.last_seen_at))),
+                ),
+              ),
+            ),
+          );
+    replace(body, sources, seen ? [h('h3', null, 'Servers seen in the history'), seen] : null);
   };
-  get<ServerInfo[] | { servers: ServerInfo[] }>('/servers')
-    .then((r) => {
-      servers = Array.isArray(r) ? r : r.servers;
+  Promise.all([
+    get<ServerInfo[]>('/servers'),
+    // Readiness lists the supervised tasks; media servers are `source:<name>`. It answers
+    // 503 when a task is unhealthy, with the same body.
+    fetch('/api/v1/health/ready', { credentials: 'same-origin' })
+      .then((r) => r.json() as Promise<{ tasks?: Record<string, TaskHealth> }>)
+      .catch((): { tasks?: Record<string, TaskHealth> } => ({ tasks: {} })),
+  ])
+    .then(([r, ready]) => {
+      servers = r;
+      for (const [k, v] of Object.entries(ready.tasks ?? {})) if (k.startsWith('source:')) tasks.set(k.slice(7), v);
       render();
     })
     .catch((e: unknown) => replace(body, errorLine(`Servers could not be loaded: ${describe(e)}`)));
   const off = hub.on('source_status', (d) => {
     const s = d as SourceStatus;
     if (!s?.server) return;
-    state.set(s.server, s);
+    status.set(s.server, s);
     render();
   });
   return { el: body, off };

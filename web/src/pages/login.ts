@@ -11,8 +11,14 @@ function nextUrl(): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/map';
 }
 
-/** Renders the login form into `app`. */
+/** Renders the login form into `app` (or moves on when the server needs no login). */
 export function mountLogin(app: HTMLElement): void {
+  // With AUTH_MODE=none everyone is signed in already.
+  fetch('/api/v1/auth/me', { credentials: 'same-origin' })
+    .then((r) => {
+      if (r.ok) location.replace(nextUrl());
+    })
+    .catch(() => undefined);
   document.title = 'Sign in · Cartographus';
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
   const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autofocus: true });

@@ -2,7 +2,7 @@
 // small map, and trust with its ledger.
 
 import { describe, get } from '../api/client';
-import type { PlaybackEvent, PlaybackPage, UserDetail } from '../api/types';
+import type { PlaybackEvent, PlaybackPage, UserDetail, UserPage } from '../api/types';
 import { table } from '../charts/cards';
 import { errorLine, h, loading, replace } from '../dom';
 import { ago, country, duration, n, pct, place, when } from '../format';
@@ -37,13 +37,32 @@ export async function mount(root: HTMLElement, ctx: PageContext): Promise<Cleanu
   replace(root, h('section', { class: 'page', 'aria-labelledby': 'user-title' }, h('h1', { id: 'user-title' }, 'User'), body));
 
   const load = async (): Promise<void> => {
-    let d: UserDetail;
+    let page: UserPage;
     try {
-      d = await get<UserDetail>(`/users/${id}`, { filter: true });
+      page = await get<UserPage>(`/users/${id}`, { filter: true });
     } catch (e) {
       replace(body, errorLine(`The user could not be loaded: ${describe(e)}`));
       return;
     }
+    const account = page.user;
+    const d: UserDetail = page.detail ?? {
+      stats: {
+        user_id: id,
+        username: account?.username ?? `user ${id}`,
+        friendly_name: account?.friendly_name ?? null,
+        plays: 0,
+        watch_time_s: 0,
+        first_seen: account?.first_seen_at ?? null,
+        last_seen: account?.last_seen_at ?? null,
+        devices: 0,
+        ips: 0,
+        locations: 0,
+        avg_completion: 0,
+      },
+      devices: [],
+      ips: [],
+      locations: [],
+    };
     const s = d.stats;
     const title = root.querySelector('#user-title');
     if (title) title.textContent = s.friendly_name ? `${s.friendly_name} (${s.username})` : s.username;
@@ -118,7 +137,21 @@ export async function mount(root: HTMLElement, ctx: PageContext): Promise<Cleanu
             [1],
           ),
         ),
-        h('section', { class: 'panel' }, h('h2', null, 'Trust'), ledgerView(Number(id), ctx.me.role === 'admin', () => undefined)),
+        h(
+          'section',
+          { class: 'panel' },
+          h('h2', null, 'Account and trust'),
+          account
+            ? h(
+                'p',
+                { class: 'muted small' },
+                [account.platform, account.is_admin ? 'server admin' : null, account.is_home_user ? 'home user' : null, account.first_seen_at ? `first seen ${when(account.first_seen_at)}` : null]
+                  .filter(Boolean)
+                  .join(' · '),
+              )
+            : null,
+          ledgerView(id, ctx.me.role === 'admin', () => undefined, { score: page.trust ?? null, ledger: page.ledger ?? [] }),
+        ),
       ),
     );
     void loadHistory();

@@ -125,7 +125,7 @@ export function cards(): CardSpec[] {
             table(
               ['User', 'User', 'Shared'],
               g.links.slice(0, 100).map((l) => {
-                const name = (id: number): string => g.nodes.find((x) => x.user_id === id)?.name ?? String(id);
+                const name = (id: string): string => g.nodes.find((x) => String(x.user_id) === String(id))?.name ?? String(id);
                 return [name(l.a), name(l.b), l.via.map((v) => `${label(v.kind)} ${v.value}`).join('; ')];
               }),
             ),

@@ -28,8 +28,13 @@ export function topCard(kind: TopKind, title: string): CardSpec {
       if (rows.length === 0) return null;
       const value = (e: TopEntry): number => (by === 'watch_time' ? Math.round(e.watch_time_s / 3600) : by === 'users' ? e.users : e.plays);
       const head = rows.slice(0, 10);
+      // "Show - S1E2 - Title" reads better as "S1E2 Title · Show" in a narrow axis.
+      const short = (l: string): string => {
+        const parts = l.split(' - ');
+        return kind === 'episodes' && parts.length >= 3 ? `${parts[1]} ${parts.slice(2).join(' - ')} · ${parts[0]}` : l;
+      };
       return {
-        chart: bars(head.map((e) => e.label), [{ name: by === 'watch_time' ? 'Hours' : label(RANKS[by]), data: head.map(value) }], true),
+        chart: bars(head.map((e) => short(e.label)), [{ name: by === 'watch_time' ? 'Hours' : label(RANKS[by]), data: head.map(value) }], true),
         below: h(
           'details',
           null,

@@ -9,7 +9,7 @@ import { h } from '../../dom';
 import { ago, duration, n, pct, when } from '../../format';
 import { topCard } from './content';
 
-function userLink(id: number, name: string): HTMLElement {
+function userLink(id: string, name: string): HTMLElement {
   return h('a', { href: `/users/${id}`, 'data-keep-filter': true }, name);
 }
 

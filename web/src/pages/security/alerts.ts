@@ -6,7 +6,7 @@ import { describe, get, post } from '../../api/client';
 import type { AlertPage, AlertRecord, PlaybackEvent } from '../../api/types';
 import { hub } from '../../api/ws';
 import { debounce, errorLine, h, loading, replace } from '../../dom';
-import { label, place, when } from '../../format';
+import { ago, label, place, when } from '../../format';
 import type { CreatedMap } from '../../map/create';
 import type { Cleanup, PageContext } from '../../router';
 import { fullTitle } from '../live';
@@ -59,7 +59,7 @@ function evidenceList(evidence: unknown): HTMLElement {
   };
   walk(evidence, '');
   // The rule's name is already the heading.
-  const shown = flat.filter(([k]) => k !== 'rule');
+  const shown = flat.filter(([k, v]) => k !== 'rule' && v !== 'null' && v !== '');
   return h('dl', { class: 'evidence' }, shown.slice(0, 40).flatMap(([k, v]) => [h('dt', null, label(k.replace(/^data /, ''))), h('dd', null, v)]));
 }
 
@@ -127,7 +127,7 @@ export async function mountAlerts(root: HTMLElement, ctx: PageContext, selected:
           h('td', null, label(a.rule)),
           h('td', null, h('a', { href: `/users/${a.user_id}`, 'data-keep-filter': true }, a.username ?? String(a.user_id))),
           h('td', null, link),
-          h('td', null, when(a.occurred_at)),
+          h('td', { class: 'nowrap', title: when(a.occurred_at) }, ago(a.occurred_at)),
           h('td', null, acked ? h('span', { class: 'muted small' }, `Acknowledged by ${a.acknowledged_by ?? '?'}`) : admin ? ack : h('span', { class: 'muted small' }, 'Open')),
         );
       }),
@@ -174,7 +174,7 @@ export async function mountAlerts(root: HTMLElement, ctx: PageContext, selected:
     );
     const events = (
       await Promise.all(
-        a.event_ids.slice(0, 20).map((id) => get<PlaybackEvent>(`/playbacks/${encodeURIComponent(id)}`).catch(() => null)),
+        a.event_ids.slice(0, 10).map((id) => get<PlaybackEvent>(`/playbacks/${encodeURIComponent(id)}`).catch(() => null)),
       )
     ).filter((e): e is PlaybackEvent => e !== null);
     events.sort((x, y) => x.timing.started_at.localeCompare(y.timing.started_at));

@@ -2,7 +2,7 @@
 // that explains it, with the operator's adjustments (adjust, reset, exempt).
 
 import { describe, get, post } from '../../api/client';
-import type { LedgerEntry, TrustScore, UserStats, UserTrust } from '../../api/types';
+import type { TrustScore, UserPage, UserStats, UserTrust } from '../../api/types';
 import { hub } from '../../api/ws';
 import { errorLine, h, loading, replace } from '../../dom';
 import { ago, label, when } from '../../format';
@@ -16,19 +16,21 @@ export function scoreBar(score: number, restricted: boolean): HTMLElement {
   return h('span', null, bar, ' ', String(Math.round(score)));
 }
 
-/** Normalises `GET /detection/trust/{user}` (a ledger array or `{score, ledger}`). */
-export function userTrust(r: UserTrust | LedgerEntry[] | { ledger?: LedgerEntry[]; score?: TrustScore | null }): UserTrust {
-  if (Array.isArray(r)) return { score: null, ledger: r };
-  return { score: r.score ?? null, ledger: r.ledger ?? [] };
+/** A user's score and ledger, from `GET /users/{id}` (which carries both). */
+export async function fetchTrust(userId: string): Promise<UserTrust> {
+  const r = await get<UserPage>(`/users/${userId}`);
+  return { score: r.trust ?? null, ledger: r.ledger ?? [] };
 }
 
 /** The ledger of one user, with the admin's adjustment form. */
-export function ledgerView(userId: number, admin: boolean, onChange: () => void): HTMLElement {
+export function ledgerView(userId: string, admin: boolean, onChange: () => void, first?: UserTrust): HTMLElement {
   const box = h('div', { class: 'ledger-view' }, loading('Loading the ledger'));
+  let preloaded = first;
   const load = async (): Promise<void> => {
     let t: UserTrust;
     try {
-      t = userTrust(await get<UserTrust | LedgerEntry[]>(`/detection/trust/${userId}`));
+      t = preloaded ?? (await fetchTrust(userId));
+      preloaded = undefined;
     } catch (e) {
       replace(box, errorLine(`The ledger could not be loaded: ${describe(e)}`));
       return;
@@ -92,17 +94,17 @@ export function ledgerView(userId: number, admin: boolean, onChange: () => void)
 export async function mountTrust(root: HTMLElement, ctx: PageContext): Promise<Cleanup> {
   const tbody = h('tbody');
   const side = h('aside', { class: 'panel', 'aria-live': 'polite', 'aria-label': 'Ledger' }, h('p', { class: 'muted' }, 'Choose a user to see why their score is what it is.'));
-  let selected: number | null = null;
+  let selected: string | null = null;
   const load = async (): Promise<void> => {
     let scores: TrustScore[];
-    const names = new Map<number, string>();
+    const names = new Map<string, string>();
     try {
       const [r, users] = await Promise.all([
         get<TrustScore[] | { scores: TrustScore[] }>('/detection/trust'),
         get<UserStats[]>('/users').catch(() => [] as UserStats[]),
       ]);
       scores = Array.isArray(r) ? r : r.scores;
-      for (const u of users) names.set(u.user_id, u.friendly_name ?? u.username);
+      for (const u of users) names.set(String(u.user_id), u.friendly_name ?? u.username);
     } catch (e) {
       replace(tbody, h('tr', null, h('td', { colspan: 5 }, errorLine(describe(e)))));
       return;
@@ -113,8 +115,8 @@ export async function mountTrust(root: HTMLElement, ctx: PageContext): Promise<C
       scores.map((s) =>
         h(
           'tr',
-          { class: s.user_id === selected ? 'selected' : null, 'data-user': s.user_id },
-          h('td', null, h('a', { href: `/users/${s.user_id}`, 'data-keep-filter': true }, names.get(s.user_id) ?? `User ${s.user_id}`)),
+          { class: String(s.user_id) === selected ? 'selected' : null, 'data-user': s.user_id },
+          h('td', null, h('a', { href: `/users/${s.user_id}`, 'data-keep-filter': true }, names.get(String(s.user_id)) ?? `User ${s.user_id}`)),
           h('td', null, scoreBar(s.score, s.restricted)),
           h('td', null, [s.restricted ? 'restricted' : '', s.exempt ? 'exempt' : ''].filter(Boolean).join(', ') || '–'),
           h('td', null, ago(s.last_finding_at)),
@@ -127,8 +129,8 @@ export async function mountTrust(root: HTMLElement, ctx: PageContext): Promise<C
                 type: 'button',
                 class: 'btn',
                 onclick: () => {
-                  selected = s.user_id;
-                  replace(side, h('h2', null, `Ledger of ${names.get(s.user_id) ?? `user ${s.user_id}`}`), ledgerView(s.user_id, ctx.me.role === 'admin', () => void load()));
+                  selected = String(s.user_id);
+                  replace(side, h('h2', null, `Ledger of ${names.get(String(s.user_id)) ?? `user ${s.user_id}`}`), ledgerView(String(s.user_id), ctx.me.role === 'admin', () => void load()));
                   for (const tr of tbody.querySelectorAll('tr')) tr.classList.toggle('selected', tr.dataset.user === String(s.user_id));
                 },
               },
