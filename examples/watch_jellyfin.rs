@@ -396,7 +396,11 @@ async fn main() -> ExitCode {
             let mut message = format!("watch_jellyfin: {e}");
             let mut source = e.source();
             while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
+                // Most errors here already name their cause; add only what is new.
+                let text = cause.to_string();
+                if !message.contains(&text) {
+                    message.push_str(&format!(": {text}"));
+                }
                 source = cause.source();
             }
             eprintln!("{message}");

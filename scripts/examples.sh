@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/cartographus-target}"
 export CARGO_TERM_COLOR=never
 
-all=(correlate detect_csv watch_jellyfin)
+all=(correlate detect_csv watch_jellyfin tautulli_to_parquet)
 selected=("$@")
 if [ ${#selected[@]} -eq 0 ]; then selected=("${all[@]}"); fi
 
