@@ -37,7 +37,22 @@ pub enum DemoError {
     Run(#[from] RunError),
 }
 
-/// Runs the demo until SIGTERM or Ctrl-C.
+/// The simulated world's networks as GeoIP location overrides (the demo needs no
+/// GeoIP database).
+pub fn world_overrides(world: &World) -> Vec<LocationOverride> {
+    world
+        .locations()
+        .into_iter()
+        .map(|l| {
+            let mut o = LocationOverride::new(l.network, l.point, l.label);
+            o.city = Some(l.city);
+            o.country_code = Some(l.country_code);
+            o
+        })
+        .collect()
+}
+
+/// Runs the demo until Ctrl-C or SIGTERM.
 pub async fn run(mut config: Config) -> Result<(), DemoError> {
     let now = Utc::now();
     let world = World::new(WorldConfig::new(7, now))?;
@@ -61,16 +76,7 @@ pub async fn run(mut config: Config) -> Result<(), DemoError> {
     if config.server_location.is_none() {
         config.server_location = Some(world.server_location());
     }
-    let overrides: Vec<LocationOverride> = world
-        .locations()
-        .into_iter()
-        .map(|l| {
-            let mut o = LocationOverride::new(l.network, l.point, l.label);
-            o.city = Some(l.city);
-            o.country_code = Some(l.country_code);
-            o
-        })
-        .collect();
+    let overrides = world_overrides(&world);
     let plex_id = world
         .servers()
         .iter()

@@ -2,6 +2,7 @@
 //! router is built from an [`AppState`] so other programs can mount it in their own
 //! axum application.
 
+mod analytics;
 mod data;
 mod error;
 mod middleware;
@@ -83,6 +84,37 @@ pub fn router(state: AppState) -> Router {
             "/auth/tokens/{id}",
             axum::routing::delete(system::delete_token),
         )
+        .route("/stats", get(analytics::stats))
+        .route("/analytics/trends", get(analytics::trends))
+        .route("/analytics/weekdays", get(analytics::weekdays))
+        .route("/analytics/hours", get(analytics::hours))
+        .route("/analytics/heatmap", get(analytics::heatmap))
+        .route("/analytics/calendar", get(analytics::calendar))
+        .route("/analytics/top", get(analytics::top))
+        .route("/analytics/recent", get(analytics::recent))
+        .route("/analytics/engagement", get(analytics::engagement))
+        .route("/analytics/binge", get(analytics::binge))
+        .route("/analytics/watch-parties", get(analytics::watch_parties))
+        .route("/analytics/quality", get(analytics::quality))
+        .route("/analytics/quality/trend", get(analytics::quality_trend))
+        .route("/analytics/concurrency", get(analytics::concurrency))
+        .route("/analytics/breakdown", get(analytics::breakdown))
+        .route("/analytics/cohorts", get(analytics::cohorts))
+        .route(
+            "/analytics/shared-networks",
+            get(analytics::shared_networks),
+        )
+        .route("/users", get(analytics::users))
+        .route("/users/{id}", get(analytics::user))
+        .route("/servers", get(analytics::servers))
+        .route("/search", get(analytics::search))
+        .route("/locations", get(analytics::locations))
+        .route("/spatial/locations", get(analytics::locations_geojson))
+        .route("/spatial/plays.geojson", get(analytics::plays_geojson))
+        .route("/spatial/hexagons", get(analytics::hexagons))
+        .route("/spatial/arcs", get(analytics::arcs))
+        .route("/spatial/viewport", get(analytics::viewport))
+        .route("/spatial/nearby", get(analytics::nearby))
         .route("/playbacks", get(data::playbacks))
         .route("/playbacks/{id}", get(data::playback))
         .route("/filters", get(data::filters))

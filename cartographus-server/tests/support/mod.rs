@@ -1,0 +1,55 @@
+//! Shared pieces of the server's integration tests: serving a router on a free
+//! loopback port, JSON requests, and waiting for a condition.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use cartographus_server::config::{apply_env, Config, RawConfig};
+
+/// Serves `app` on 127.0.0.1 and returns its base URL (`http://127.0.0.1:port`).
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    format!("http://{addr}")
+}
+
+/// A validated config from environment-style settings (`RawConfig` defaults otherwise).
+pub fn config_from(vars: &[(&str, String)]) -> Config {
+    let mut raw = RawConfig::default();
+    apply_env(&mut raw, &|k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    Config::from_raw(&raw, None).unwrap()
+}
+
+/// `GET base+path`: the status and the JSON body (`Null` when not JSON).
+pub async fn get(base: &str, path: &str) -> (u16, serde_json::Value) {
+    let resp = reqwest::get(format!("{base}{path}")).await.unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
+
+/// Polls `f` every 200 ms for up to 20 s.
+pub async fn eventually<F: FnMut() -> Fut, Fut: std::future::Future<Output = bool>>(
+    mut f: F,
+) -> bool {
+    for _ in 0..100 {
+        if f().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    false
+}
