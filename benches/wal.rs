@@ -1,7 +1,9 @@
-//! Benchmarks of the redb write-ahead log: append + confirm of a batch (two commits, each
-//! fsynced), for batches of 1, 100 and 1,000 events, and the same without fsync for
-//! comparison; then a replay of 10,000 unconfirmed entries.
-//! Run with `cargo bench -p cartographus-server --bench wal`. The file lives in
+//! Benchmarks of the redb write-ahead log: append + confirm of a batch (the append's
+//! commit fsynced, the confirmation's riding on the next fsync), for batches of 1, 100 and
+//! 1,000 events, and the same without fsync for comparison; then a replay of 10,000
+//! unconfirmed entries.
+//! Run with `benches/run.sh wal` (or `cargo bench --profile release -p cartographus-server
+//! --bench wal`; the release profile shares the bundled DuckDB build). The file lives in
 //! `WAL_BENCH_DIR` (default: the system temp directory), which must be on a real disk for
 //! the fsync figures to mean anything.
 

@@ -25,7 +25,8 @@
 //! ```
 //!
 //! ## Crate features
-//! None yet; `wal` (redb) and `nats` (JetStream) arrive with the durability issue.
+//! - `wal` (default): the redb write-ahead log (module `wal`).
+//! - `nats` (default): NATS JetStream publishing and consuming (module `nats`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -37,7 +38,11 @@ pub mod geoip_update;
 pub mod http;
 pub mod hub;
 pub mod metrics;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod notify;
 pub mod pipeline;
 pub mod ratelimit;
 pub mod supervise;
+#[cfg(feature = "wal")]
+pub mod wal;
