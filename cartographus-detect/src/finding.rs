@@ -2,6 +2,7 @@
 //! typed evidence and a sentence for people), wrapped in an [`Alert`] with the
 //! [`Action`] the server should carry out and the trust changes the finding caused.
 
+use std::fmt;
 use std::net::IpAddr;
 
 use cartographus_core::{DeviceId, EventId, GeoPoint, NetworkId, ServerId, SessionKey, UserId};
@@ -44,14 +45,31 @@ pub struct Place {
 impl Place {
     /// A short human label: "Paris, FR (203.0.113.7)", "FR (…)", or the address alone.
     pub fn label(&self) -> String {
-        let ip = self
-            .ip
-            .map_or_else(|| "unknown address".to_owned(), |ip| ip.to_string());
-        match (&self.city, &self.country) {
-            (Some(c), Some(cc)) => format!("{c}, {cc} ({ip})"),
-            (Some(c), None) => format!("{c} ({ip})"),
-            (None, Some(cc)) => format!("{cc} ({ip})"),
-            (None, None) => ip,
+        self.shown().to_string()
+    }
+
+    /// The label written straight into a sentence, without building it first.
+    pub(crate) fn shown(&self) -> Label<'_> {
+        Label(self)
+    }
+}
+
+/// [`Place::label`] as `Display`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Label<'a>(&'a Place);
+
+impl fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.0;
+        let ip: &dyn fmt::Display = match &p.ip {
+            Some(ip) => ip,
+            None => &"unknown address",
+        };
+        match (&p.city, &p.country) {
+            (Some(c), Some(cc)) => write!(f, "{c}, {cc} ({ip})"),
+            (Some(c), None) => write!(f, "{c} ({ip})"),
+            (None, Some(cc)) => write!(f, "{cc} ({ip})"),
+            (None, None) => write!(f, "{ip}"),
         }
     }
 }
@@ -190,4 +208,32 @@ pub struct Alert {
     /// The trust changes the finding caused, in order (a recovery catching up, then
     /// the penalty); empty for exempt users and zero penalties with nothing to recover.
     pub trust: Vec<TrustChange>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn place_labels() {
+        let mut p = Place {
+            ip: Some("203.0.113.7".parse().unwrap()),
+            network: None,
+            point: None,
+            accuracy_km: None,
+            city: Some("Paris".into()),
+            country: Some(CountryCode::new("fr").unwrap()),
+            asn: None,
+        };
+        assert_eq!(p.label(), "Paris, FR (203.0.113.7)");
+        assert_eq!(format!("[{}]", p.shown()), "[Paris, FR (203.0.113.7)]");
+        p.country = None;
+        assert_eq!(p.label(), "Paris (203.0.113.7)");
+        p.city = None;
+        p.ip = Some("2001:db8::1".parse().unwrap());
+        assert_eq!(p.label(), "2001:db8::1");
+        p.country = Some(CountryCode::new("DE").unwrap());
+        p.ip = None;
+        assert_eq!(p.label(), "DE (unknown address)");
+    }
 }

@@ -111,7 +111,7 @@ impl GeoRestriction {
             GeoPolicy::Blocked => "a blocked country",
             GeoPolicy::NotAllowed => "a country that is not allowed",
         };
-        format!("{user} played from {}, {why}", self.place.label())
+        format!("{user} played from {}, {why}", self.place.shown())
     }
 }
 

@@ -108,9 +108,9 @@ impl ImpossibleTravel {
     pub(crate) fn sentence(&self, user: &str) -> String {
         format!(
             "{user} played from {} and {} later from {}, {:.0} km away: {:.0} km/h, above the {:.0} km/h limit",
-            self.from.label(),
+            self.from.shown(),
             human_duration(self.hours * 3_600.0),
-            self.to.label(),
+            self.to.shown(),
             self.effective_km,
             self.km_per_h,
             self.max_km_per_h

@@ -68,7 +68,7 @@ impl NewCountry {
         let known: Vec<&str> = self.known.iter().map(CountryCode::as_str).collect();
         format!(
             "{user} played from a new country: {} (known: {})",
-            self.place.label(),
+            self.place.shown(),
             if known.is_empty() {
                 "none".to_owned()
             } else {

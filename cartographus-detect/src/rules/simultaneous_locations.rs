@@ -83,8 +83,8 @@ impl SimultaneousLocations {
     pub(crate) fn sentence(&self, user: &str) -> String {
         format!(
             "{user} was playing from {} and {} at the same time, {:.0} km apart",
-            self.a.label(),
-            self.b.label(),
+            self.a.shown(),
+            self.b.shown(),
             self.effective_km
         )
     }
