@@ -21,6 +21,7 @@
 //! Feed it new plays only (`Started` updates and imported rows); later updates of an
 //! accepted play (`Progress`, `Stopped`) carry the same event id and are not new plays.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -130,20 +131,33 @@ impl Lanes {
         self.1 = (self.1 ^ w).wrapping_mul(K2).rotate_left(31);
     }
 
+    /// A length word, then words covering every byte (the last word may overlap the
+    /// one before it; with the length known the encoding stays injective).
     fn bytes(&mut self, b: &[u8]) {
-        self.word(b.len() as u64);
-        let mut chunks = b.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.word(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            // The zero-padded little-endian word, built without a variable-length copy.
-            self.word(rest.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)));
+        let n = b.len();
+        self.word(n as u64);
+        if n >= 8 {
+            let mut chunks = b.chunks_exact(8);
+            for c in &mut chunks {
+                self.word(le64(c));
+            }
+            if !chunks.remainder().is_empty() {
+                self.word(le64(&b[n - 8..]));
+            }
+        } else if let (Some(head), Some(tail)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+            self.word(
+                u64::from(u32::from_le_bytes(*head)) << 32 | u64::from(u32::from_le_bytes(*tail)),
+            );
+        } else if let (Some(&first), Some(&last)) = (b.first(), b.last()) {
+            // One to three bytes: the first, middle and last cover them all.
+            self.word(u64::from(first) << 16 | u64::from(b[n / 2]) << 8 | u64::from(last));
         }
     }
+}
+
+/// The first eight bytes of `c` as a little-endian word (0 if it is shorter).
+fn le64(c: &[u8]) -> u64 {
+    c.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w))
 }
 
 fn fmix64(mut k: u64) -> u64 {
@@ -209,6 +223,42 @@ struct Seen {
     event_id: EventId,
     source: Source,
     started_s: i64,
+}
+
+impl Seen {
+    fn of(event: &PlaybackEvent) -> Self {
+        Self {
+            event_id: event.event_id(),
+            source: event.identity.source,
+            started_s: event.timing.started_at.timestamp(),
+        }
+    }
+}
+
+/// Layers 2 and 3 for a play whose event id is new, given the plays of its identity.
+/// One identity's plays are few; comparing start times directly covers the play's own
+/// bucket and both neighbours.
+fn judge(plays: &[Seen], new: &Seen) -> Verdict {
+    let mut cross: Option<EventId> = None;
+    for s in plays {
+        if (s.started_s - new.started_s).abs() >= BUCKET_SECONDS {
+            continue;
+        }
+        if s.source == new.source {
+            return Verdict::Duplicate {
+                layer: DedupLayer::CorrelationKey,
+                original: s.event_id,
+            };
+        }
+        cross.get_or_insert(s.event_id);
+    }
+    match cross {
+        Some(original) => Verdict::Duplicate {
+            layer: DedupLayer::CrossSource,
+            original,
+        },
+        None => Verdict::New,
+    }
 }
 
 /// The remembered plays of one identity; almost always exactly one, kept inline.
@@ -287,21 +337,51 @@ impl Deduplicator {
 
     /// Judges `event` at time `now`; a new play is recorded.
     pub fn check(&mut self, event: &PlaybackEvent, now: DateTime<Utc>) -> Verdict {
-        let identity = identity_of(event);
-        let verdict = self.judge(event, identity);
-        if verdict.is_new() {
-            self.record(event, identity, now);
+        let now_s = now.timestamp();
+        let verdict = self.check_at(event, now_s);
+        self.evict_at(now_s);
+        verdict
+    }
+
+    /// [`Deduplicator::check`] before eviction: a new play is filed where the probe
+    /// of its identity ended.
+    fn check_at(&mut self, event: &PlaybackEvent, now_s: i64) -> Verdict {
+        let id = event.event_id();
+        let key = IdKey::of(id);
+        if self.ids.contains(&key) {
+            return Verdict::Duplicate {
+                layer: DedupLayer::EventId,
+                original: id,
+            };
         }
-        self.evict(now);
+        let identity = identity_of(event);
+        let seen = Seen::of(event);
+        let verdict = match self.plays.entry(identity) {
+            Entry::Vacant(v) => {
+                v.insert(Slot::One(seen));
+                Verdict::New
+            }
+            Entry::Occupied(mut o) => {
+                let verdict = judge(o.get().as_slice(), &seen);
+                if verdict.is_new() {
+                    o.get_mut().push(seen);
+                }
+                verdict
+            }
+        };
+        if verdict.is_new() {
+            self.ids.insert(key);
+            self.order.push_back(Recorded {
+                at_s: now_s,
+                identity,
+                event_id: id,
+            });
+        }
         verdict
     }
 
     /// Judges `event` without recording it or evicting anything.
     pub fn peek(&self, event: &PlaybackEvent) -> Verdict {
-        self.judge(event, identity_of(event))
-    }
-
-    fn judge(&self, event: &PlaybackEvent, identity: Identity) -> Verdict {
         let id = event.event_id();
         if self.ids.contains(&IdKey::of(id)) {
             return Verdict::Duplicate {
@@ -309,38 +389,19 @@ impl Deduplicator {
                 original: id,
             };
         }
-        let started_s = event.timing.started_at.timestamp();
-        let mut cross: Option<EventId> = None;
-        // One identity's plays are few; comparing start times directly covers the
-        // event's own bucket and both neighbours in a single lookup.
-        if let Some(seen) = self.plays.get(&identity) {
-            for s in seen.as_slice() {
-                if (s.started_s - started_s).abs() >= BUCKET_SECONDS {
-                    continue;
-                }
-                if s.source == event.identity.source {
-                    return Verdict::Duplicate {
-                        layer: DedupLayer::CorrelationKey,
-                        original: s.event_id,
-                    };
-                }
-                cross.get_or_insert(s.event_id);
-            }
-        }
-        match cross {
-            Some(original) => Verdict::Duplicate {
-                layer: DedupLayer::CrossSource,
-                original,
-            },
+        match self.plays.get(&identity_of(event)) {
+            Some(slot) => judge(slot.as_slice(), &Seen::of(event)),
             None => Verdict::New,
         }
     }
 
     /// Forgets everything recorded more than `retention` before `now`.
     pub fn evict(&mut self, now: DateTime<Utc>) {
-        let horizon = now
-            .timestamp()
-            .saturating_sub(self.config.retention_s as i64);
+        self.evict_at(now.timestamp());
+    }
+
+    fn evict_at(&mut self, now_s: i64) {
+        let horizon = now_s.saturating_sub(self.config.retention_s as i64);
         while let Some(front) = self.order.front() {
             if front.at_s >= horizon && self.order.len() <= self.config.max_entries {
                 break;
@@ -349,27 +410,6 @@ impl Deduplicator {
                 self.forget(r);
             }
         }
-    }
-
-    fn record(&mut self, event: &PlaybackEvent, identity: Identity, now: DateTime<Utc>) {
-        let event_id = event.event_id();
-        self.ids.insert(IdKey::of(event_id));
-        let seen = Seen {
-            event_id,
-            source: event.identity.source,
-            started_s: event.timing.started_at.timestamp(),
-        };
-        match self.plays.entry(identity) {
-            std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().push(seen),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(Slot::One(seen));
-            }
-        }
-        self.order.push_back(Recorded {
-            at_s: now.timestamp(),
-            identity,
-            event_id,
-        });
     }
 
     fn forget(&mut self, r: Recorded) {

@@ -100,3 +100,22 @@ fn memory_is_bounded() {
         .check(&event(Source::Plex, "0", "u", "m0", 0), now())
         .is_new());
 }
+
+#[test]
+fn identity_digest_reads_every_byte() {
+    let digest = |b: &[u8]| {
+        let mut l = Lanes(K2, K1);
+        l.bytes(b);
+        (l.0, l.1)
+    };
+    let mut seen = std::collections::HashSet::new();
+    for n in 0..=19u8 {
+        let base: Vec<u8> = (0..n).map(|i| b'a' + i).collect();
+        assert!(seen.insert(digest(&base)), "length {n}");
+        for i in 0..usize::from(n) {
+            let mut other = base.clone();
+            other[i] = b'Z';
+            assert!(seen.insert(digest(&other)), "length {n}, byte {i}");
+        }
+    }
+}
