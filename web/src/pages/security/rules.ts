@@ -33,8 +33,19 @@ export function ruleList(r: unknown): [string, RuleSettings][] {
   return [];
 }
 
+/** Settings with a fixed set of values. */
+const CHOICES: Record<string, string[]> = {
+  action: ['notify', 'terminate'],
+  severity: ['info', 'warning', 'critical'],
+};
+
 function field(name: string, v: Value): { el: HTMLElement; read: () => Value } | null {
   const id = `rule-field-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  const choices = CHOICES[name];
+  if (choices && typeof v === 'string') {
+    const sel = h('select', { id, name }, choices.map((c) => h('option', { value: c, selected: c === v }, label(c))));
+    return { el: h('label', { class: 'field', 'data-field': name }, h('span', null, label(name)), sel), read: () => sel.value };
+  }
   if (typeof v === 'boolean') {
     const box = h('input', { type: 'checkbox', id, name, checked: v });
     return { el: h('label', { class: 'check', 'data-field': name }, box, ' ', label(name)), read: () => box.checked };
@@ -54,7 +65,9 @@ function field(name: string, v: Value): { el: HTMLElement; read: () => Value } |
       el: h('label', { class: 'field', 'data-field': name }, h('span', null, label(name)), inp),
       read: () => {
         const parts = inp.value.split(',').map((s) => s.trim()).filter(Boolean);
-        return numeric ? parts.map(Number) : parts;
+        // An empty list gives no type: numbers-only entries (ASNs) go as numbers.
+        const allNumbers = parts.length > 0 && parts.every((p) => /^-?\d+(\.\d+)?$/.test(p));
+        return numeric || (v.length === 0 && allNumbers) ? parts.map(Number) : parts;
       },
     };
   }
@@ -93,8 +106,9 @@ function ruleForm(name: string, settings: RuleSettings): HTMLElement {
         msg.className = 'small error';
         msg.textContent = describe(e);
         const param = e instanceof ApiError ? e.parameter : null;
-        // The API names the setting (`rule.setting` or just `setting`).
-        const key = param?.split('.').pop();
+        // The API names the setting: as the parameter, or in the message (`rule.setting`).
+        const inMessage = new RegExp(`${name}\\.(\\w+)`).exec(describe(e))?.[1];
+        const key = param?.split('.').pop() ?? inMessage;
         if (key) form.querySelector(`[data-field="${CSS.escape(key)}"] input`)?.setAttribute('aria-invalid', 'true');
       })
       .finally(() => {

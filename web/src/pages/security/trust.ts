@@ -16,6 +16,23 @@ export function scoreBar(score: number, restricted: boolean): HTMLElement {
   return h('span', null, bar, ' ', String(Math.round(score)));
 }
 
+/**
+ * `GET /detection/trust` answers the engine's live scores (`user`, no times) or, when
+ * detection is off, the stored ones (`user_id`, times).
+ */
+type LiveOrStoredScore = Partial<TrustScore> & { user?: string; score: number; restricted: boolean; exempt: boolean };
+
+function normaliseScore(s: LiveOrStoredScore): TrustScore {
+  return {
+    user_id: String(s.user_id ?? s.user ?? ''),
+    score: s.score,
+    restricted: s.restricted,
+    exempt: s.exempt,
+    last_finding_at: s.last_finding_at ?? null,
+    updated_at: s.updated_at ?? '',
+  };
+}
+
 /** A user's score and ledger, from `GET /users/{id}` (which carries both). */
 export async function fetchTrust(userId: string): Promise<UserTrust> {
   const r = await get<UserPage>(`/users/${userId}`);
@@ -45,14 +62,18 @@ export function ledgerView(userId: string, admin: boolean, onChange: () => void,
       h('option', { value: 'unexempt' }, 'Lift the exemption'),
     );
     const delta = h('input', { type: 'number', min: -100, max: 100, step: 1, value: 10, 'aria-label': 'Points' });
-    const note = h('input', { type: 'text', maxlength: 200, placeholder: 'Note (why)', 'aria-label': 'Note' });
-    const form = h('form', { class: 'row' }, action, delta, note, h('button', { type: 'submit', class: 'btn primary' }, 'Apply'), err);
+    const form = h('form', { class: 'row' }, action, delta, h('button', { type: 'submit', class: 'btn primary' }, 'Apply'), err);
     action.addEventListener('change', () => (delta.hidden = action.value !== 'adjust'));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       err.hidden = true;
-      const body: Record<string, unknown> = { action: action.value, note: note.value || null };
-      if (action.value === 'adjust') body.delta = Number(delta.value);
+      // The API's actions: adjust (delta), reset, exempt (exempt: true/false).
+      const body: Record<string, unknown> =
+        action.value === 'adjust'
+          ? { action: 'adjust', delta: Math.round(Number(delta.value)) }
+          : action.value === 'reset'
+            ? { action: 'reset' }
+            : { action: 'exempt', exempt: action.value === 'exempt' };
       post(`/detection/trust/${userId}`, body)
         .then(() => {
           onChange();
@@ -100,10 +121,10 @@ export async function mountTrust(root: HTMLElement, ctx: PageContext): Promise<C
     const names = new Map<string, string>();
     try {
       const [r, users] = await Promise.all([
-        get<TrustScore[] | { scores: TrustScore[] }>('/detection/trust'),
+        get<LiveOrStoredScore[]>('/detection/trust'),
         get<UserStats[]>('/users').catch(() => [] as UserStats[]),
       ]);
-      scores = Array.isArray(r) ? r : r.scores;
+      scores = r.map(normaliseScore).sort((a, b) => a.score - b.score);
       for (const u of users) names.set(String(u.user_id), u.friendly_name ?? u.username);
     } catch (e) {
       replace(tbody, h('tr', null, h('td', { colspan: 5 }, errorLine(describe(e)))));
