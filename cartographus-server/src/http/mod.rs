@@ -4,6 +4,7 @@
 
 mod analytics;
 mod data;
+mod detection;
 mod error;
 mod middleware;
 pub mod params;
@@ -125,6 +126,7 @@ pub fn router(state: AppState) -> Router {
             "/detection/alerts/{id}/acknowledge",
             post(data::acknowledge),
         )
+        .merge(detection::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::track_metrics,

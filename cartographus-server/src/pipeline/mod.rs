@@ -95,6 +95,33 @@ pub enum Input {
         /// The outcome.
         reply: oneshot::Sender<Result<(), String>>,
     },
+    /// An operator's call on the detection engine (read or change rules, adjust
+    /// trust). The trust changes it returns are stored and published like the
+    /// engine's own; `None` is passed when detection is off.
+    Detection {
+        /// The call; it answers through a channel it captured.
+        op: DetectionOp,
+        /// Who made the change (kept in the trust ledger).
+        actor: Option<String>,
+    },
+}
+
+/// A call on the detection engine run inside the pipeline task.
+pub struct DetectionOp(
+    #[allow(clippy::type_complexity)]
+    Box<
+        dyn FnOnce(
+                Option<&mut cartographus_detect::Engine>,
+                chrono::DateTime<Utc>,
+            ) -> Vec<cartographus_detect::TrustChange>
+            + Send,
+    >,
+);
+
+impl std::fmt::Debug for DetectionOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DetectionOp")
+    }
 }
 
 /// A live session, as `/api/v1/sessions/live` lists it.
@@ -138,6 +165,29 @@ impl PipelineHandle {
             return Vec::new();
         }
         rx.await.unwrap_or_default()
+    }
+
+    /// Runs `f` on the detection engine inside the pipeline task and returns its
+    /// answer (`None` when the pipeline is not running). Trust changes `f` returns are
+    /// stored in the ledger (with `actor`) and published on the hub.
+    pub async fn detection<T: Send + 'static>(
+        &self,
+        actor: Option<String>,
+        f: impl FnOnce(
+                Option<&mut cartographus_detect::Engine>,
+                chrono::DateTime<Utc>,
+            ) -> (T, Vec<cartographus_detect::TrustChange>)
+            + Send
+            + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        let op = DetectionOp(Box::new(move |engine, now| {
+            let (answer, changes) = f(engine, now);
+            let _ = tx.send(answer);
+            changes
+        }));
+        self.tx.send(Input::Detection { op, actor }).await.ok()?;
+        rx.await.ok()
     }
 
     /// Stops a stream with a message to the viewer.
@@ -275,6 +325,18 @@ impl Runtime {
                 reply,
             } => {
                 let _ = reply.send(self.terminate(&server, &session_key, &message).await);
+            }
+            Input::Detection { op, actor } => {
+                let changes = (op.0)(self.core.engine(), now);
+                for change in &changes {
+                    let mut stored = trust_change(change);
+                    stored.actor = actor.clone();
+                    self.outputs
+                        .writer
+                        .send(WriteOp::Trust(stored), "operator")
+                        .await;
+                    self.outputs.hub.publish(MessageType::TrustChanged, change);
+                }
             }
         }
     }
