@@ -1,13 +1,14 @@
 //! Idempotent batch ingest.
 //!
 //! A batch goes in as one transaction: the events are checked; their keys alone (id,
-//! source, identity hash, start) are staged in the temporary `ingest_keys` table and
-//! classified against the stored plays by one SQL query (same event id; or same
+//! source, identity hash, start) are classified against the stored plays by one SQL
+//! query (same event id; or same
 //! identity — server, user, item, device — started less than 300 s apart, which looks
 //! into the neighbouring correlation buckets); the batch is deduplicated among itself
 //! with core's [`Deduplicator`] (so the store and the live pipeline agree on what a
-//! duplicate is); and only the new plays are built column-wise and appended, once,
-//! straight into `playback_events`, sorted by start time. The side tables (servers,
+//! duplicate is); and only the new plays are built column-wise (Arrow) and copied,
+//! once, straight into `playback_events` by one `INSERT … SELECT` over the batch,
+//! sorted by start time. The side tables (servers,
 //! users, places, content) are merged from per-batch summaries. Every dropped event
 //! lands in `dedupe_audit` with its payload and layer; every invalid one in
 //! `failed_events`. A failure anywhere rolls the whole batch back.
@@ -28,7 +29,7 @@ use serde::Serialize;
 
 use crate::error::IngestError;
 use crate::stage::{
-    append_batch, push_key, push_play, CellCache, Columns, Target, KEY_COLUMNS, PLAY_COLUMNS,
+    push_key, push_play, select_sql, CellCache, Columns, KEY_COLUMNS, PLAY_COLUMNS, SCAN_FUNCTION,
 };
 use crate::store::Store;
 
@@ -150,18 +151,22 @@ pub(crate) fn validate(e: &PlaybackEvent) -> Result<(), RejectReason> {
     Ok(())
 }
 
-/// For each staged event, the stored plays it duplicates: the same event id anywhere
-/// in the table, or the same cross-source identity (64-bit hash probe, then the exact
-/// identity) started less than 300 whole seconds apart. The outer time range (the
-/// batch's span widened by the window) lets DuckDB skip row groups by their min/max
-/// `started_at`. There is no index: both are hash joins with the batch as build side.
-const CLASSIFY_SQL: &str = "
-WITH cand AS (
+/// For each staged event (`s`, the batch's keys), the stored plays it duplicates: the
+/// same event id anywhere in the table, or the same cross-source identity (64-bit hash
+/// probe, then the exact identity) started less than 300 whole seconds apart. The outer
+/// time range (the batch's span widened by the window) lets DuckDB skip row groups by
+/// their min/max `started_at`. There is no index: both are hash joins with the batch as
+/// build side. Parameters: the keys' scan, then that time range.
+fn classify_sql() -> String {
+    format!(
+        "
+WITH s AS MATERIALIZED (SELECT * FROM {SCAN_FUNCTION}(?)),
+cand AS (
     SELECT s.seq, p.event_id AS orig,
            p.event_id = s.event_id AS same_id,
            p.source::VARCHAR = s.source AS same_source,
            abs(epoch_us(p.started_at) - s.started_us) AS dt
-    FROM ingest_keys s
+    FROM s
     JOIN playback_events p
       ON p.xs_identity = s.xs_identity
      AND p.started_at > make_timestamp(s.started_us - 301000000)
@@ -171,13 +176,15 @@ WITH cand AS (
       AND regexp_replace(p.cross_source_key, ':[^:]*$', '') = s.xs_ident
     UNION ALL
     SELECT s.seq, p.event_id, true, p.source::VARCHAR = s.source, 0
-    FROM ingest_keys s JOIN playback_events p ON p.event_id = s.event_id
+    FROM s JOIN playback_events p ON p.event_id = s.event_id
 )
 SELECT seq,
        CASE WHEN bool_or(same_id) THEN 0 WHEN bool_or(same_source) THEN 1 ELSE 2 END AS layer,
        arg_min(orig, (CASE WHEN same_id THEN 0 WHEN same_source THEN 1 ELSE 2 END)
                      * 1000000000000 + dt)::VARCHAR
-FROM cand GROUP BY seq";
+FROM cand GROUP BY seq"
+    )
+}
 
 /// Appends `events` (valid, not duplicates, in storage order) to `playback_events`;
 /// returns how many.
@@ -192,13 +199,14 @@ pub(crate) fn insert_plays<'a>(
         push_play(&mut cols, cells, &mut scratch, e);
     }
     let n = cols.rows() as u64;
-    append_batch(
-        conn,
-        Target::Store,
-        "playback_events",
-        PLAY_COLUMNS,
-        cols.finish()?,
-    )?;
+    if n > 0 {
+        let scan = cols.into_scan()?;
+        let sql = format!(
+            "INSERT INTO playback_events BY NAME {}",
+            select_sql(PLAY_COLUMNS)
+        );
+        conn.execute(&sql, [scan.param()])?;
+    }
     Ok(n)
 }
 
@@ -255,26 +263,20 @@ fn classify(
     events: &[PlaybackEvent],
     order: &[usize],
 ) -> Result<HashMap<usize, (DedupLayer, EventId)>, IngestError> {
-    conn.execute_batch("DELETE FROM ingest_keys")?;
     let mut keys = Columns::new(KEY_COLUMNS, order.len());
     for &i in order {
         push_key(&mut keys, i, &events[i]);
     }
-    append_batch(
-        conn,
-        Target::Temp,
-        "ingest_keys",
-        KEY_COLUMNS,
-        keys.finish()?,
-    )?;
+    let keys = keys.into_scan()?;
     let (lo, hi) = order.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &i| {
         let t = events[i].timing.started_at.timestamp_micros();
         (lo.min(t), hi.max(t))
     });
     let window = (BUCKET_SECONDS + 1) * 1_000_000;
     let mut stored = HashMap::new();
-    let mut stmt = conn.prepare_cached(CLASSIFY_SQL)?;
+    let mut stmt = conn.prepare(&classify_sql())?;
     let mut rows = stmt.query(duckdb::params![
+        keys.param(),
         lo.saturating_sub(window),
         hi.saturating_add(window)
     ])?;

@@ -134,17 +134,8 @@ impl Store {
             }
             other => other?,
         };
-        // Staging tables of this connection: the keys dedup classifies, full plays for
-        // updates, the side-table summaries and dropped duplicates.
-        conn.execute_batch(&crate::stage::temp_table_sql(
-            "ingest_keys",
-            crate::stage::KEY_COLUMNS,
-        ))?;
-        conn.execute_batch(&crate::stage::temp_table_sql(
-            "ingest_stage",
-            crate::stage::PLAY_COLUMNS,
-        ))?;
-        conn.execute_batch(&crate::ingest::side::create_sql())?;
+        // Batches are read by SQL through this table function (see stage.rs).
+        crate::stage::register_scan(&conn)?;
         conn.execute_batch(
             "CREATE OR REPLACE TEMP TABLE audit_stage (event_id VARCHAR, layer VARCHAR,
                 original VARCHAR, source VARCHAR, server_id VARCHAR, correlation_key VARCHAR,

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::error::IngestError;
 use crate::ingest::{append_in_tx, validate, IngestReport};
-use crate::stage::{append_batch, push_play, CellCache, Columns, Target, PLAY_COLUMNS};
+use crate::stage::{push_play, CellCache, Columns, PLAY_COLUMNS};
 use crate::store::Store;
 
 /// What [`Store::upsert_plays`] did.
@@ -69,12 +69,12 @@ UPDATE playback_events AS p SET
     h3_r7 = CASE WHEN p.geo_source IS NULL THEN s.h3_r7 ELSE p.h3_r7 END,
     h3_r8 = CASE WHEN p.geo_source IS NULL THEN s.h3_r8 ELSE p.h3_r8 END,
     geo_source = coalesce(p.geo_source, s.geo_source::geo_source_t)
-FROM ingest_stage AS s
+FROM cg_arrow(?) AS s
 WHERE p.event_id = s.event_id AND s.updated_at >= p.updated_at";
 
 const MISSING_SQL: &str = "
 SELECT s.event_id::VARCHAR, EXISTS (SELECT 1 FROM playback_events p WHERE p.event_id = s.event_id)
-FROM ingest_stage s";
+FROM cg_arrow(?) s";
 
 impl Store {
     /// Applies the tracker's `Stopped` update of one play (see [`Store::upsert_plays`]).
@@ -112,19 +112,12 @@ impl Store {
         self.check_writable()?;
         let conn = self.conn();
         let tx = conn.unchecked_transaction()?;
-        conn.execute_batch("DELETE FROM ingest_stage")?;
         let mut cols = Columns::new(PLAY_COLUMNS, chosen.len());
         let (mut cells, mut scratch) = (CellCache::default(), String::new());
         for &i in &chosen {
             push_play(&mut cols, &mut cells, &mut scratch, &events[i]);
         }
-        append_batch(
-            conn,
-            Target::Temp,
-            "ingest_stage",
-            PLAY_COLUMNS,
-            cols.finish()?,
-        )?;
+        let scan = cols.into_scan()?;
         let by_id: HashMap<EventId, usize> =
             chosen.iter().map(|&i| (events[i].event_id(), i)).collect();
 
@@ -132,7 +125,7 @@ impl Store {
         let mut existing = 0u64;
         {
             let mut stmt = conn.prepare(MISSING_SQL)?;
-            let mut rows = stmt.query([])?;
+            let mut rows = stmt.query([scan.param()])?;
             while let Some(r) = rows.next()? {
                 let id: String = r.get(0)?;
                 let exists: bool = r.get(1)?;
@@ -143,7 +136,7 @@ impl Store {
                 }
             }
         }
-        report.updated = conn.execute(UPDATE_SQL, [])? as u64;
+        report.updated = conn.execute(UPDATE_SQL, [scan.param()])? as u64;
         report.stale = existing.saturating_sub(report.updated);
         // Invalid updates go through ingest too, so they are recorded as failed.
         let invalid = events.iter().filter(|e| validate(e).is_err()).cloned();

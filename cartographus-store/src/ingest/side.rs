@@ -1,7 +1,7 @@
 //! The tables ingest keeps up to date besides the plays: `servers`, `users`,
 //! `geolocations` and `content_mappings`. Each batch is summarised in Rust first (one
 //! row per server, user, address and item of the batch, from the latest play that
-//! carries each value), staged, and merged by one statement per table, so the cost
+//! carries each value), and merged by one statement per table, so the cost
 //! follows the number of distinct entities, not of plays.
 //!
 //! Every valid event of the batch counts, duplicates included: a duplicate still says
@@ -9,11 +9,12 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::net::IpAddr;
 
 use cartographus_core::{Geolocation, PlaybackEvent};
 
 use crate::error::IngestError;
-use crate::stage::{append_batch, temp_table_sql, CellCache, Columns, Kind, Layout, Target};
+use crate::stage::{CellCache, Columns, Kind, Layout};
 
 use Kind::{Enum, Str, Ts, F64, I64, U32, U64};
 
@@ -69,20 +70,9 @@ const CONTENT: Layout = &[
     ("tvdb_id", Str),
 ];
 
-/// The staging tables' DDL (run when a store opens).
-pub(crate) fn create_sql() -> String {
-    [
-        temp_table_sql("side_servers", SERVERS),
-        temp_table_sql("side_users", USERS),
-        temp_table_sql("side_geo", GEO),
-        temp_table_sql("side_content", CONTENT),
-    ]
-    .join(";\n")
-}
-
 const MERGE_SERVERS: &str = "
 INSERT INTO servers (server_id, platform, first_seen_at, last_seen_at)
-SELECT server_id, platform, first_seen_at, last_seen_at FROM side_servers
+SELECT server_id, platform, first_seen_at, last_seen_at FROM cg_arrow(?)
 ON CONFLICT (server_id) DO UPDATE SET
    first_seen_at = least(servers.first_seen_at, excluded.first_seen_at),
    last_seen_at = greatest(servers.last_seen_at, excluded.last_seen_at)";
@@ -92,7 +82,7 @@ INSERT INTO users (user_id, platform, server_id, external_user_id, username, fri
                    email, thumb, first_seen_at, last_seen_at)
 SELECT user_id, platform, server_id, external_user_id, username, friendly_name, email, thumb,
        first_seen_at, last_seen_at
-FROM side_users
+FROM cg_arrow(?)
 ON CONFLICT (user_id) DO UPDATE SET
    username = excluded.username,
    friendly_name = coalesce(excluded.friendly_name, users.friendly_name),
@@ -107,7 +97,7 @@ INSERT OR REPLACE INTO geolocations (ip, latitude, longitude, accuracy_km, city,
        h3_r8, source)
 SELECT ip, latitude, longitude, accuracy_km, city, region, country_code, country_name,
        postal_code, time_zone, asn, as_org, label, h3_r6, h3_r7, h3_r8, source::geo_source_t
-FROM side_geo";
+FROM cg_arrow(?)";
 
 // Items already mapped are skipped: a mapping changes when an item is re-matched, which
 // is rare, and replacing rows costs more than everything else here.
@@ -116,15 +106,15 @@ INSERT INTO content_mappings (server_id, media_key, platform, media_type, title,
        imdb_id, tmdb_id, tvdb_id)
 SELECT s.server_id, s.media_key, s.platform, s.media_type::media_type_t, s.title,
        s.content_id, s.imdb_id, s.tmdb_id, s.tvdb_id
-FROM side_content s
+FROM cg_arrow(?) s
 ANTI JOIN content_mappings c ON c.server_id = s.server_id AND c.media_key = s.media_key";
 
 /// The latest value of an optional field: replaced by a value from a play that started
 /// at the same time or later.
-fn keep_latest<T: Clone>(slot: &mut Option<(i64, T)>, t: i64, v: Option<&T>) {
+fn keep_latest<'a>(slot: &mut Option<(i64, &'a str)>, t: i64, v: Option<&'a String>) {
     if let Some(v) = v {
-        if slot.as_ref().is_none_or(|(at, _)| t >= *at) {
-            *slot = Some((t, v.clone()));
+        if slot.is_none_or(|(at, _)| t >= at) {
+            *slot = Some((t, v.as_str()));
         }
     }
 }
@@ -135,9 +125,9 @@ struct UserAgg<'a> {
     first: i64,
     last: i64,
     event: Option<&'a PlaybackEvent>,
-    friendly_name: Option<(i64, String)>,
-    email: Option<(i64, String)>,
-    thumb: Option<(i64, String)>,
+    friendly_name: Option<(i64, &'a str)>,
+    email: Option<(i64, &'a str)>,
+    thumb: Option<(i64, &'a str)>,
 }
 
 /// Brings the side tables up to date with `events[i]` for every `i` in `staged`.
@@ -149,9 +139,8 @@ pub(crate) fn merge(
 ) -> Result<(), IngestError> {
     let mut servers: HashMap<&str, (&'static str, i64, i64)> = HashMap::new();
     let mut users: HashMap<i64, UserAgg<'_>> = HashMap::new();
-    let mut geo: HashMap<String, (i64, &Geolocation)> = HashMap::new();
+    let mut geo: HashMap<IpAddr, (i64, &Geolocation)> = HashMap::new();
     let mut content: HashMap<(&str, &str), (i64, &PlaybackEvent)> = HashMap::new();
-    let mut ip_text = String::new();
     for &i in staged {
         let e = &events[i];
         let t = e.timing.started_at.timestamp_micros();
@@ -180,25 +169,18 @@ pub(crate) fn merge(
         keep_latest(&mut u.thumb, t, e.user.thumb.as_ref());
 
         if let (Some(g), Some(ip)) = (&e.geo, e.network.public_ip.or(e.network.ip)) {
-            ip_text.clear();
-            let _ = write!(ip_text, "{ip}");
-            match geo.get_mut(ip_text.as_str()) {
-                Some(slot) if t >= slot.0 => *slot = (t, g),
-                Some(_) => {}
-                None => {
-                    geo.insert(ip_text.clone(), (t, g));
-                }
+            let slot = geo.entry(ip).or_insert((t, g));
+            if t >= slot.0 {
+                *slot = (t, g);
             }
         }
 
-        if e.content.external_ids.content_id().is_some() {
+        let ids = &e.content.external_ids;
+        if ids.imdb.is_some() || ids.tmdb.is_some() || ids.tvdb.is_some() {
             let key = (e.identity.server_id.as_str(), e.content.media_key.as_str());
-            match content.get_mut(&key) {
-                Some(slot) if t >= slot.0 => *slot = (t, e),
-                Some(_) => {}
-                None => {
-                    content.insert(key, (t, e));
-                }
+            let slot = content.entry(key).or_insert((t, e));
+            if t >= slot.0 {
+                *slot = (t, e);
             }
         }
     }
@@ -210,7 +192,7 @@ pub(crate) fn merge(
         cols.int(Some(*first));
         cols.int(Some(*last));
     }
-    stage_and_merge(conn, "side_servers", SERVERS, cols, MERGE_SERVERS)?;
+    merge_batch(conn, cols, MERGE_SERVERS)?;
 
     let mut cols = Columns::new(USERS, users.len());
     for (id, u) in &users {
@@ -220,18 +202,21 @@ pub(crate) fn merge(
         cols.str(Some(e.identity.server_id.as_str()));
         cols.str(Some(e.user.external_id.as_str()));
         cols.str(Some(&e.user.username));
-        cols.str(u.friendly_name.as_ref().map(|(_, v)| v.as_str()));
-        cols.str(u.email.as_ref().map(|(_, v)| v.as_str()));
-        cols.str(u.thumb.as_ref().map(|(_, v)| v.as_str()));
+        cols.str(u.friendly_name.map(|(_, v)| v));
+        cols.str(u.email.map(|(_, v)| v));
+        cols.str(u.thumb.map(|(_, v)| v));
         cols.int(Some(u.first));
         cols.int(Some(u.last));
     }
-    stage_and_merge(conn, "side_users", USERS, cols, MERGE_USERS)?;
+    merge_batch(conn, cols, MERGE_USERS)?;
 
     let mut cols = Columns::new(GEO, geo.len());
+    let mut ip_text = String::new();
     for (ip, (_, g)) in &geo {
         let h3 = g.point.map(|p| cells.cells(p));
-        cols.str(Some(ip));
+        ip_text.clear();
+        let _ = write!(ip_text, "{ip}");
+        cols.str(Some(&ip_text));
         cols.float(g.point.map(|p| p.lat()));
         cols.float(g.point.map(|p| p.lon()));
         cols.float(g.accuracy_km.filter(|a| a.is_finite()));
@@ -253,7 +238,7 @@ pub(crate) fn merge(
                 .as_str(),
         ));
     }
-    stage_and_merge(conn, "side_geo", GEO, cols, MERGE_GEO)?;
+    merge_batch(conn, cols, MERGE_GEO)?;
 
     let mut cols = Columns::new(CONTENT, content.len());
     for ((server, key), (_, e)) in &content {
@@ -268,22 +253,20 @@ pub(crate) fn merge(
         cols.str(ids.tmdb.as_deref());
         cols.str(ids.tvdb.as_deref());
     }
-    stage_and_merge(conn, "side_content", CONTENT, cols, MERGE_CONTENT)?;
+    merge_batch(conn, cols, MERGE_CONTENT)?;
     Ok(())
 }
 
-fn stage_and_merge(
+/// Runs `merge_sql`, which reads the batch as `cg_arrow(?)`.
+fn merge_batch(
     conn: &duckdb::Connection,
-    table: &str,
-    layout: Layout,
     cols: Columns,
     merge_sql: &str,
 ) -> Result<(), IngestError> {
     if cols.rows() == 0 {
         return Ok(());
     }
-    conn.execute_batch(&format!("DELETE FROM {table}"))?;
-    append_batch(conn, Target::Temp, table, layout, cols.finish()?)?;
-    conn.execute_batch(merge_sql)?;
+    let scan = cols.into_scan()?;
+    conn.execute(merge_sql, [scan.param()])?;
     Ok(())
 }
