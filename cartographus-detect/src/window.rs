@@ -205,18 +205,18 @@ impl UserState {
         Spot::Vacant(i)
     }
 
-    /// Adds a play or updates the one with the same event id. Keeps at most `max`
-    /// plays: stopped plays that ended more than `keep` before the newest start are
-    /// dropped first, then the oldest stopped play, then the oldest play. On return,
-    /// `play` is the window's copy.
+    /// [`UserState::upsert_at`], finding the spot first.
     #[cfg(test)]
     pub(crate) fn upsert(&mut self, play: &mut Play, max: usize, keep: Ms) -> Change {
         let spot = self.locate(play.event, play.started);
         self.upsert_at(play, spot, max, keep)
     }
 
-    /// [`UserState::upsert`] with the play's spot already known: `spot` must come from
-    /// [`UserState::touch`] on this window, unchanged since.
+    /// Adds a play or updates the one with the same event id, at `spot`, which must
+    /// come from [`UserState::touch`] on this window, unchanged since. Keeps at most
+    /// `max` plays: stopped plays that ended more than `keep` before the newest start
+    /// are dropped first, then the oldest stopped play, then the oldest play. On
+    /// return, `play` is the window's copy.
     pub(crate) fn upsert_at(
         &mut self,
         play: &mut Play,
