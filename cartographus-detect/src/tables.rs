@@ -78,7 +78,7 @@ impl std::hash::Hash for NetKey {
 /// Everything known about one device.
 ///
 /// Laid out in the order a play reads it (`repr(C)`): the cached names, then the
-/// sightings and accounts (inline for almost every device, so a device is 184 bytes
+/// sightings and accounts (inline for almost every device, so a device is 168 bytes
 /// and a play reads two or three of its cache lines), and last the id, read only for
 /// findings.
 #[derive(Debug, Clone)]
