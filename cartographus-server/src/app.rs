@@ -60,6 +60,8 @@ pub enum RunError {
 #[derive(Debug)]
 pub struct ReaderPool {
     idle: Mutex<Vec<Reader>>,
+    /// One permit per reader: a request waits for a free reader instead of failing.
+    free: tokio::sync::Semaphore,
     store_path: Option<PathBuf>,
 }
 
@@ -67,6 +69,7 @@ impl ReaderPool {
     /// A pool holding `readers`.
     pub fn new(readers: Vec<Reader>, store_path: Option<PathBuf>) -> Self {
         Self {
+            free: tokio::sync::Semaphore::new(readers.len()),
             idle: Mutex::new(readers),
             store_path,
         }
@@ -77,8 +80,13 @@ impl ReaderPool {
         self: &Arc<Self>,
         f: impl FnOnce(&Reader) -> T + Send + 'static,
     ) -> Option<T> {
+        // Waits (briefly) for a reader rather than failing the request.
+        let permit = tokio::time::timeout(Duration::from_secs(30), self.free.acquire())
+            .await
+            .ok()?
+            .ok()?;
         let pool = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let out = tokio::task::spawn_blocking(move || {
             let reader = pool.idle.lock().ok()?.pop()?;
             let out = f(&reader);
             if let Ok(mut idle) = pool.idle.lock() {
@@ -88,7 +96,9 @@ impl ReaderPool {
         })
         .await
         .ok()
-        .flatten()
+        .flatten();
+        drop(permit);
+        out
     }
 
     /// The store file's size in bytes (0 in memory).

@@ -65,8 +65,11 @@ fn load_config(cli: &Cli, demo: bool) -> Result<Config, config::ConfigError> {
     }
     config::apply_env(&mut raw, &env)?;
     if demo {
-        raw.auth.mode = "none".into();
+        // Always loopback; a login only when AUTH_MODE asks for one (tests, screenshots).
         raw.http.host = "127.0.0.1".into();
+        if env("AUTH_MODE").is_none() {
+            raw.auth.mode = "none".into();
+        }
     }
     let tz = std::env::var("TZ").ok();
     Config::from_raw(&raw, tz.as_deref())

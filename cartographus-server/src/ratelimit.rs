@@ -37,6 +37,10 @@ impl RouteClass {
             || p.starts_with("/spatial")
             || p.starts_with("/stats")
             || p.starts_with("/search")
+            || p.starts_with("/locations")
+            || p.starts_with("/playbacks")
+            || p.starts_with("/users")
+            || p.starts_with("/filters")
         {
             RouteClass::Analytics
         } else if p.starts_with("/export") || p.starts_with("/backup") {
@@ -207,6 +211,10 @@ mod tests {
             RouteClass::of_path("/api/v1/export/playbacks.csv"),
             RouteClass::Export
         );
-        assert_eq!(RouteClass::of_path("/api/v1/users"), RouteClass::Default);
+        assert_eq!(RouteClass::of_path("/api/v1/users"), RouteClass::Analytics);
+        assert_eq!(
+            RouteClass::of_path("/api/v1/detection/trust/1"),
+            RouteClass::Default
+        );
     }
 }

@@ -55,8 +55,14 @@ fn choice<T: DeserializeOwned>(
 
 /// The filter plus the route's own parameters (`extra`), validated together so an
 /// unknown parameter is refused.
+/// `tz` is accepted (and ignored) by routes without a time axis, so a client can
+/// send one set of parameters everywhere.
 fn filter(p: &BTreeMap<String, String>, extra: &[&str]) -> Result<Filter, ApiError> {
-    params::filter(p, extra, Utc::now())
+    let mut allowed = extra.to_vec();
+    if !allowed.contains(&"tz") {
+        allowed.push("tz");
+    }
+    params::filter(p, &allowed, Utc::now())
 }
 
 /// `tz=` (an IANA zone), else the configured zone.
@@ -110,6 +116,9 @@ pub(super) async fn stats(
         Ok((r.overview(&f, acc)?, r.database_bytes()?))
     })
     .await?;
+    // DuckDB reports the allocated blocks; the file (and its WAL) may hold more.
+    let on_disk = state.readers.as_ref().map_or(0, |p| p.store_size());
+    let bytes = bytes.max(on_disk);
     let mut v = json!(overview);
     if let Some(o) = v.as_object_mut() {
         o.insert("database_bytes".into(), json!(bytes));
