@@ -2,6 +2,7 @@
 //! router is built from an [`AppState`] so other programs can mount it in their own
 //! axum application.
 
+mod admin;
 mod analytics;
 mod data;
 mod detection;
@@ -10,6 +11,7 @@ mod middleware;
 pub mod params;
 mod system;
 mod ui;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -127,6 +129,8 @@ pub fn router(state: AppState) -> Router {
             post(data::acknowledge),
         )
         .merge(detection::routes())
+        .merge(admin::routes())
+        .merge(webhooks::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::track_metrics,
