@@ -9,3 +9,7 @@ cargo test --release --workspace --all-features
 
 # Every example, run with a time limit, its output checked.
 scripts/examples.sh
+
+# The web UI: lint, types, unit tests, the bundle, then the release server embedding it
+# and the end-to-end tests in Debian's Chromium against the real binary.
+scripts/web-test.sh

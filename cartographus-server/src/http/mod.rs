@@ -8,6 +8,7 @@ mod data;
 mod detection;
 mod error;
 mod middleware;
+pub mod openapi;
 pub mod params;
 mod system;
 mod ui;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(system::login))
         .route("/auth/logout", post(system::logout))
         .route("/auth/me", get(system::me))
+        .route("/openapi.json", get(openapi::serve))
         .route(
             "/auth/tokens",
             get(system::list_tokens).post(system::create_token),
