@@ -115,7 +115,6 @@ pub const OPERATIONS: &[Operation] = &[
         No,
         &[],
     )),
-    op("get", "/openapi.json", "system", "This document.", No, &[]),
     op(
         "get",
         "/stats",
@@ -600,6 +599,48 @@ pub fn document() -> Value {
     })
 }
 
+/// `docs/API.md`: the operations as a Markdown reference.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# HTTP API\n\nGenerated from the OpenAPI document (`/api/v1/openapi.json`, \
+         `docs/openapi.json`) by a test of `cartographus-server`; do not edit by hand.\n\n\
+         Every route needs a login (session cookie, `Authorization: Bearer`, an API token or \
+         Basic) except health, login, the OpenAPI document and the webhooks. Errors are JSON \
+         `{\"error\": \"...\", \"parameter\": \"...\"}`; invalid parameters are 400s naming the \
+         parameter. Routes marked *filter* take every filter parameter: ",
+    );
+    out.push_str(
+        &FILTER_PARAMS
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    out.push_str(" (lists comma-separated, dates RFC 3339 or `YYYY-MM-DD`).\n");
+    let mut tag = "";
+    for o in OPERATIONS {
+        if o.tag != tag {
+            tag = o.tag;
+            out.push_str(&format!(
+                "\n## {tag}\n\n| method | path | what | parameters |\n|---|---|---|---|\n"
+            ));
+        }
+        let mut params: Vec<String> = o.query.iter().map(|q| format!("`{q}`")).collect();
+        if o.filtered == Yes {
+            params.push("*filter*".into());
+        }
+        out.push_str(&format!(
+            "| {} | `/api/v1{}` | {}{} | {} |\n",
+            o.method.to_uppercase(),
+            o.path,
+            o.summary,
+            if o.admin { " **admin**" } else { "" },
+            params.join(", ")
+        ));
+    }
+    out
+}
+
 /// `GET /api/v1/openapi.json`.
 pub(super) async fn serve() -> Json<Value> {
     Json(document())
@@ -697,10 +738,19 @@ mod tests {
         if std::env::var_os("UPDATE_OPENAPI").is_some() {
             std::fs::write(path, &text).unwrap();
         }
+        let md_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/API.md");
+        let md = super::markdown();
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(md_path, &md).unwrap();
+        }
         let committed = std::fs::read_to_string(path).unwrap_or_default();
         assert!(
             committed == text,
             "docs/openapi.json is stale: run UPDATE_OPENAPI=1 cargo test --release -p cartographus-server openapi"
+        );
+        assert!(
+            std::fs::read_to_string(md_path).unwrap_or_default() == md,
+            "docs/API.md is stale: run UPDATE_OPENAPI=1 cargo test --release -p cartographus-server openapi"
         );
     }
 
