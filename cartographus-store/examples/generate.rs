@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release -p cartographus-store --example generate -- \
-//!     --plays 1000000 --out /tmp/plays.duckdb [--batch 50000] [--tautulli /tmp/tautulli.db]
+//!     --plays 1000000 --out /tmp/plays.duckdb [--batch 50000] [--tautulli /tmp/tautulli.db] \
+//!     [--threads N]
 //! ```
 //!
 //! It ingests `--plays` plays (GeoIP included, through a resolver whose cache warms
@@ -36,6 +37,7 @@ struct Args {
     batch: usize,
     out: PathBuf,
     tautulli: Option<PathBuf>,
+    threads: Option<u16>,
 }
 
 fn args() -> Result<Args> {
@@ -44,6 +46,7 @@ fn args() -> Result<Args> {
         batch: 50_000,
         out: PathBuf::from("synthetic.duckdb"),
         tautulli: None,
+        threads: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -53,6 +56,7 @@ fn args() -> Result<Args> {
             "--batch" => a.batch = val()?.parse()?,
             "--out" => a.out = val()?.into(),
             "--tautulli" => a.tautulli = Some(val()?.into()),
+            "--threads" => a.threads = Some(val()?.parse()?),
             other => bail!("unknown argument {other}"),
         }
     }
@@ -64,7 +68,11 @@ fn main() -> Result<()> {
     for p in [a.out.clone(), a.out.with_extension("duckdb.wal")] {
         let _ = std::fs::remove_file(p);
     }
-    let mut store = Store::open(StoreConfig::file(&a.out))?;
+    let config = |path: &std::path::Path| match a.threads {
+        Some(n) => StoreConfig::file(path).with_threads(n),
+        None => StoreConfig::file(path),
+    };
+    let mut store = Store::open(config(&a.out))?;
     let mut generator = synth::Generator::new(7, a.plays);
     let mut geo = synth::resolver();
     let mut done = 0u64;
@@ -121,7 +129,7 @@ fn main() -> Result<()> {
         for p in [target.clone(), target.with_extension("duckdb.wal")] {
             let _ = std::fs::remove_file(p);
         }
-        let mut store = Store::open(StoreConfig::file(&target))?;
+        let mut store = Store::open(config(&target))?;
         let mut geo = synth::resolver();
         let watch = cpu::Watch::start();
         let job = TautulliImport::new(&path, generator.server().clone());

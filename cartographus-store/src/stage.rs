@@ -15,9 +15,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, FixedSizeBinaryBuilder, Float64Builder, Int64Builder, ListBuilder,
-    StringBuilder, TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder,
-    UInt8Builder,
+    ArrayRef, BooleanBuilder, FixedSizeBinaryBuilder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder, UInt8Builder,
 };
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::error::ArrowError;
@@ -51,6 +50,10 @@ pub(crate) fn select_sql(layout: Layout) -> String {
         .iter()
         .map(|(name, kind)| match kind {
             Kind::Enum(ty) => format!("{name}::{ty} AS {name}"),
+            Kind::StrList => format!(
+                "CASE WHEN {name} IS NULL THEN []::VARCHAR[] \
+                 ELSE string_split({name}, chr(31)) END AS {name}"
+            ),
             _ => (*name).to_owned(),
         })
         .collect();
@@ -82,7 +85,9 @@ pub(crate) enum Kind {
     Bool,
     /// `TIMESTAMP` (UTC, microseconds).
     Ts,
-    /// `VARCHAR[]`.
+    /// `VARCHAR[]`, staged as one text joined by [`GENRE_SEP`] (NULL: empty list) and
+    /// split in SQL: duckdb-rs copies a sliced Arrow list's whole child array for every
+    /// 2,048-row chunk, which made lists the costliest column.
     StrList,
 }
 
@@ -90,7 +95,7 @@ impl Kind {
     fn field(self, name: &str) -> Field {
         let ty = match self {
             Kind::Uuid => DataType::FixedSizeBinary(16),
-            Kind::Str | Kind::Enum(_) => DataType::Utf8,
+            Kind::Str | Kind::Enum(_) | Kind::StrList => DataType::Utf8,
             Kind::I64 => DataType::Int64,
             Kind::U8 => DataType::UInt8,
             Kind::U16 => DataType::UInt16,
@@ -99,7 +104,6 @@ impl Kind {
             Kind::F64 => DataType::Float64,
             Kind::Bool => DataType::Boolean,
             Kind::Ts => DataType::Timestamp(TimeUnit::Microsecond, None),
-            Kind::StrList => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
         };
         let field = Field::new(name, ty, true);
         if self == Kind::Uuid {
@@ -131,14 +135,15 @@ enum Col {
     F64(Float64Builder),
     Bool(BooleanBuilder),
     Ts(TimestampMicrosecondBuilder),
-    StrList(ListBuilder<StringBuilder>),
 }
 
 impl Col {
     fn new(kind: Kind, rows: usize) -> Self {
         match kind {
             Kind::Uuid => Col::Uuid(FixedSizeBinaryBuilder::with_capacity(rows, 16)),
-            Kind::Str | Kind::Enum(_) => Col::Str(StringBuilder::with_capacity(rows, rows * 12)),
+            Kind::Str | Kind::Enum(_) | Kind::StrList => {
+                Col::Str(StringBuilder::with_capacity(rows, rows * 12))
+            }
             Kind::I64 => Col::I64(Int64Builder::with_capacity(rows)),
             Kind::U8 => Col::U8(UInt8Builder::with_capacity(rows)),
             Kind::U16 => Col::U16(UInt16Builder::with_capacity(rows)),
@@ -147,10 +152,6 @@ impl Col {
             Kind::F64 => Col::F64(Float64Builder::with_capacity(rows)),
             Kind::Bool => Col::Bool(BooleanBuilder::with_capacity(rows)),
             Kind::Ts => Col::Ts(TimestampMicrosecondBuilder::with_capacity(rows)),
-            Kind::StrList => Col::StrList(ListBuilder::with_capacity(
-                StringBuilder::with_capacity(rows, rows * 8),
-                rows,
-            )),
         }
     }
 
@@ -166,7 +167,6 @@ impl Col {
             Col::F64(b) => b.append_null(),
             Col::Bool(b) => b.append_null(),
             Col::Ts(b) => b.append_null(),
-            Col::StrList(b) => b.append(false),
         }
     }
 
@@ -182,7 +182,6 @@ impl Col {
             Col::F64(b) => Arc::new(b.finish()),
             Col::Bool(b) => Arc::new(b.finish()),
             Col::Ts(b) => Arc::new(b.finish()),
-            Col::StrList(b) => Arc::new(b.finish()),
         }
     }
 }
@@ -196,6 +195,8 @@ pub(crate) struct Columns {
     cols: Vec<Col>,
     i: usize,
     rows: usize,
+    /// Reused to join list values.
+    scratch: String,
 }
 
 impl std::fmt::Debug for Columns {
@@ -214,6 +215,7 @@ impl Columns {
             cols: layout.iter().map(|(_, k)| Col::new(*k, rows)).collect(),
             i: 0,
             rows: 0,
+            scratch: String::new(),
         }
     }
 
@@ -262,25 +264,23 @@ impl Columns {
         }
     }
 
-    /// A list of text values (never NULL: no values is an empty list). Values lose any
-    /// [`GENRE_SEP`], which separates them when a list is read back as one string.
+    /// A list of text values, for a [`Kind::StrList`] column. Values lose any
+    /// [`GENRE_SEP`], which separates them.
     pub(crate) fn str_list(&mut self, values: &[String]) {
-        match self.next() {
-            Col::StrList(b) => {
-                for v in values {
-                    if v.contains(GENRE_SEP) {
-                        b.values().append_value(v.replace(GENRE_SEP, ""));
-                    } else {
-                        b.values().append_value(v);
-                    }
-                }
-                b.append(true);
-            }
-            c => {
-                c.append_null();
-                self.mismatch("a list");
-            }
+        if values.is_empty() {
+            self.str(None);
+            return;
         }
+        let mut joined = std::mem::take(&mut self.scratch);
+        joined.clear();
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                joined.push(GENRE_SEP);
+            }
+            joined.extend(v.chars().filter(|c| *c != GENRE_SEP));
+        }
+        self.str(Some(&joined));
+        self.scratch = joined;
     }
 
     /// An integer into any integer column, saturating at the column's range.
