@@ -74,6 +74,7 @@ pub const OPERATIONS: &[Operation] = &[
         No,
         &[],
     ),
+    op("get", "/openapi.json", "system", "This document.", No, &[]),
     op(
         "post",
         "/auth/login",
