@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/cartographus-target}"
 export CARGO_TERM_COLOR=never
 
-all=(correlate detect_csv watch_jellyfin tautulli_to_parquet)
+all=(correlate detect_csv watch_jellyfin tautulli_to_parquet embed_server)
 selected=("$@")
 if [ ${#selected[@]} -eq 0 ]; then selected=("${all[@]}"); fi
 
@@ -26,7 +26,7 @@ build() {
   case " $* " in
     # Named examples of the crates without DuckDB only: do not wait for the engine.
     "  ") cargo build --release --workspace --all-features --examples ;;
-    *" tautulli_to_parquet "*) cargo build --release --workspace --all-features --examples ;;
+    *" tautulli_to_parquet "*|*" embed_server "*) cargo build --release --workspace --all-features --examples ;;
     *) cargo build --release --all-features --examples \
          -p cartographus-core -p cartographus-sources -p cartographus-detect ;;
   esac
@@ -121,6 +121,15 @@ check_tautulli_to_parquet() {
   fi
 }
 
+check_embed_server() {
+  run embed_server 60 --seconds 1
+  expect embed_server "$work/embed_server.out" \
+    '^host app on http://127\.0\.0\.1:[0-9]+/ with Cartographus under ' \
+    '^GET /hello -> 200 hello from the host$' \
+    '^GET /cartographus/api/v1/health -> 200 \{"status":"ok"' \
+    '^GET /cartographus/api/v1/stats -> 200 \{.*"plays":0'
+}
+
 build "$@"
 for name in "${selected[@]}"; do
   echo "== example $name"
@@ -129,6 +138,7 @@ for name in "${selected[@]}"; do
     detect_csv) check_detect_csv ;;
     watch_jellyfin) check_watch_jellyfin ;;
     tautulli_to_parquet) check_tautulli_to_parquet ;;
+    embed_server) check_embed_server ;;
     *) echo "examples: unknown example $name (known: ${all[*]})" >&2; exit 2 ;;
   esac
   echo "   ok"

@@ -33,9 +33,12 @@ pub fn config_from(vars: &[(&str, String)]) -> Config {
     Config::from_raw(&raw, None).unwrap()
 }
 
-/// `GET base+path`: the status and the JSON body (`Null` when not JSON).
+/// `GET base+path`: the status and the JSON body (`Null` when not JSON); status 0 when
+/// nothing answers (a server still starting).
 pub async fn get(base: &str, path: &str) -> (u16, serde_json::Value) {
-    let resp = reqwest::get(format!("{base}{path}")).await.unwrap();
+    let Ok(resp) = reqwest::get(format!("{base}{path}")).await else {
+        return (0, serde_json::Value::Null);
+    };
     let status = resp.status().as_u16();
     let body = resp.json().await.unwrap_or(serde_json::Value::Null);
     (status, body)
