@@ -24,7 +24,11 @@ pub(crate) enum Skip {
     Item,
 }
 
-struct Row<'a>(&'a [V]);
+struct Row<'a> {
+    values: &'a mut [V],
+    /// What a column the row lacks reads as.
+    null: V,
+}
 
 fn pos(list: &'static [&'static str], name: &str) -> usize {
     type Index = HashMap<&'static str, usize>;
@@ -45,18 +49,22 @@ fn pos(list: &'static [&'static str], name: &str) -> usize {
 }
 
 impl Row<'_> {
-    fn get(&self, off: usize, list: &'static [&'static str], name: &str) -> &V {
-        self.0
-            .get(off.saturating_add(pos(list, name)))
-            .unwrap_or(&V::Null)
+    fn get(&mut self, off: usize, list: &'static [&'static str], name: &str) -> &mut V {
+        match self.values.get_mut(off.saturating_add(pos(list, name))) {
+            Some(v) => v,
+            None => {
+                self.null = V::Null;
+                &mut self.null
+            }
+        }
     }
-    fn sh(&self, name: &str) -> &V {
+    fn sh(&mut self, name: &str) -> &mut V {
         self.get(0, SH, name)
     }
-    fn meta(&self, name: &str) -> &V {
+    fn meta(&mut self, name: &str) -> &mut V {
         self.get(SH.len(), META, name)
     }
-    fn media(&self, name: &str) -> &V {
+    fn media(&mut self, name: &str) -> &mut V {
         self.get(SH.len() + META.len(), MEDIA, name)
     }
 }
@@ -79,13 +87,17 @@ pub(crate) struct Mapper<'a> {
 
 impl Mapper<'_> {
     /// The row's id and its event, or why it was skipped.
-    pub(crate) fn map(&self, values: &[V]) -> (i64, Result<PlaybackEvent, Skip>) {
-        let r = Row(values);
+    /// Text values move out of `values` into the event.
+    pub(crate) fn map(&self, values: &mut [V]) -> (i64, Result<PlaybackEvent, Skip>) {
+        let mut r = Row {
+            values,
+            null: V::Null,
+        };
         let id = r.sh("id").int().unwrap_or(0);
-        (id, self.event(&r, id))
+        (id, self.event(&mut r, id))
     }
 
-    fn event(&self, r: &Row<'_>, id: i64) -> Result<PlaybackEvent, Skip> {
+    fn event(&self, r: &mut Row<'_>, id: i64) -> Result<PlaybackEvent, Skip> {
         let started_s = r
             .sh("started")
             .int()
@@ -102,7 +114,7 @@ impl Mapper<'_> {
         let external = ExternalUserId::new(user_num.to_string()).map_err(|_| Skip::User)?;
         let media_key = r
             .sh("rating_key")
-            .text()
+            .take_text()
             .and_then(|k| MediaKey::new(k).ok())
             .ok_or(Skip::Item)?;
 
@@ -128,7 +140,7 @@ impl Mapper<'_> {
         let tuser = self.users.get(&user_num);
         let username = tuser
             .and_then(|u| u.username.clone())
-            .or_else(|| r.sh("user").text())
+            .or_else(|| r.sh("user").take_text())
             .unwrap_or_else(|| user_num.to_string());
         let mut account = Account::new(external.clone(), username);
         if let Some(u) = tuser {
@@ -140,40 +152,40 @@ impl Mapper<'_> {
 
         let media_type = r
             .meta("media_type")
-            .text()
-            .or_else(|| r.sh("media_type").text())
+            .take_text()
+            .or_else(|| r.sh("media_type").take_text())
             .map(|t| MediaType::from_wire(&t))
             .unwrap_or(MediaType::Other);
         let title = r
             .meta("title")
-            .text()
-            .or_else(|| r.meta("full_title").text())
+            .take_text()
+            .or_else(|| r.meta("full_title").take_text())
             .unwrap_or_else(|| "Unknown".to_owned());
         let mut content = ContentInfo::new(media_type, media_key, title);
-        content.parent_title = r.meta("parent_title").text();
-        content.grandparent_title = r.meta("grandparent_title").text();
+        content.parent_title = r.meta("parent_title").take_text();
+        content.grandparent_title = r.meta("grandparent_title").take_text();
         content.parent_media_key = r
             .sh("parent_rating_key")
-            .text()
+            .take_text()
             .and_then(|k| MediaKey::new(k).ok());
         content.grandparent_media_key = r
             .sh("grandparent_rating_key")
-            .text()
+            .take_text()
             .and_then(|k| MediaKey::new(k).ok());
         content.season = uint(r.meta("parent_media_index"));
         content.episode = uint(r.meta("media_index"));
         content.year = uint::<u16>(r.meta("year")).filter(|y| *y > 0);
-        content.guid = r.meta("guid").text();
+        content.guid = r.meta("guid").take_text();
         if let Some(g) = &content.guid {
             content.external_ids.add_plex_guid(g);
         }
         let section = r.sh("section_id").int();
         content.library_id = section.map(|s| s.to_string());
         content.library_name = section.and_then(|s| self.libraries.get(&s).cloned());
-        content.content_rating = r.meta("content_rating").text();
+        content.content_rating = r.meta("content_rating").take_text();
         content.genres = r
             .meta("genres")
-            .text()
+            .take_text()
             .map(|g| {
                 g.split(';')
                     .map(str::trim)
@@ -194,51 +206,53 @@ impl Mapper<'_> {
         );
         parts.live = r.meta("live").flag().unwrap_or(false);
         let n = &mut parts.network;
-        n.ip = r.sh("ip_address").text().and_then(|s| parse_endpoint(&s));
-        n.location =
-            r.sh("location")
-                .text()
-                .and_then(|l| match l.trim().to_ascii_lowercase().as_str() {
-                    "lan" => Some(NetworkLocation::Lan),
-                    "wan" => Some(NetworkLocation::Wan),
-                    _ => None,
-                });
+        n.ip = r
+            .sh("ip_address")
+            .take_text()
+            .and_then(|s| parse_endpoint(&s));
+        n.location = r.sh("location").take_text().and_then(|l| {
+            match l.trim().to_ascii_lowercase().as_str() {
+                "lan" => Some(NetworkLocation::Lan),
+                "wan" => Some(NetworkLocation::Wan),
+                _ => None,
+            }
+        });
         n.secure = r.sh("secure").flag();
         n.relayed = r.sh("relayed").flag();
         n.bandwidth_kbps = uint(r.sh("bandwidth"));
         let d = &mut parts.device;
-        d.platform = r.sh("platform").text();
-        d.platform_version = r.sh("platform_version").text();
-        d.product = r.sh("product").text();
-        d.product_version = r.sh("product_version").text();
-        d.player = r.sh("player").text();
+        d.platform = r.sh("platform").take_text();
+        d.platform_version = r.sh("platform_version").take_text();
+        d.product = r.sh("product").take_text();
+        d.product_version = r.sh("product_version").take_text();
+        d.player = r.sh("player").take_text();
         d.device_id = r
             .sh("machine_id")
-            .text()
+            .take_text()
             .and_then(|m| DeviceId::new(m).ok());
         let q = &mut parts.quality;
-        let decision = |v: &V| v.text().and_then(|s| StreamDecision::from_wire(&s));
+        let decision = |v: &mut V| v.take_text().and_then(|s| StreamDecision::from_wire(&s));
         q.transcode_decision = r
             .media("transcode_decision")
-            .text()
+            .take_text()
             .and_then(|s| TranscodeDecision::from_wire(&s));
         q.video_decision = decision(r.media("video_decision"));
         q.audio_decision = decision(r.media("audio_decision"));
         q.subtitle_decision = decision(r.media("stream_subtitle_decision"));
-        q.video_resolution = r.media("video_resolution").text();
-        q.stream_video_resolution = r.media("stream_video_resolution").text();
-        q.video_codec = r.media("video_codec").text();
-        q.stream_video_codec = r.media("stream_video_codec").text();
-        q.audio_codec = r.media("audio_codec").text();
-        q.stream_audio_codec = r.media("stream_audio_codec").text();
+        q.video_resolution = r.media("video_resolution").take_text();
+        q.stream_video_resolution = r.media("stream_video_resolution").take_text();
+        q.video_codec = r.media("video_codec").take_text();
+        q.stream_video_codec = r.media("stream_video_codec").take_text();
+        q.audio_codec = r.media("audio_codec").take_text();
+        q.stream_audio_codec = r.media("stream_audio_codec").take_text();
         q.audio_channels = uint(r.media("audio_channels"));
         q.stream_audio_channels = uint(r.media("stream_audio_channels"));
         q.bitrate_kbps = uint(r.media("bitrate"));
         q.stream_bitrate_kbps = uint(r.media("stream_bitrate"));
-        q.container = r.media("container").text();
-        q.stream_container = r.media("stream_container").text();
-        q.dynamic_range = r.media("video_dynamic_range").text();
-        q.subtitle_codec = r.media("subtitle_codec").text();
+        q.container = r.media("container").take_text();
+        q.stream_container = r.media("stream_container").take_text();
+        q.dynamic_range = r.media("video_dynamic_range").take_text();
+        q.subtitle_codec = r.media("subtitle_codec").take_text();
         q.hw_decode = r.media("transcode_hw_decoding").flag();
         q.hw_encode = r.media("transcode_hw_encoding").flag();
 

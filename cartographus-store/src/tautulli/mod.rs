@@ -194,12 +194,12 @@ impl Store {
         };
         let mut after = start;
         loop {
-            let rows = db.batch(after, job.batch_size.max(1)).map_err(src_err)?;
+            let mut rows = db.batch(after, job.batch_size.max(1)).map_err(src_err)?;
             if rows.is_empty() {
                 break;
             }
             let mut events = Vec::with_capacity(rows.len());
-            for row in &rows {
+            for row in &mut rows {
                 let (id, ev) = mapper.map(row);
                 after = after.max(id);
                 match ev {

@@ -118,6 +118,17 @@ impl V {
             _ => None,
         }
     }
+    /// [`V::text`] without a copy: the text moves out and the value becomes NULL.
+    pub(crate) fn take_text(&mut self) -> Option<String> {
+        match std::mem::replace(self, V::Null) {
+            V::Text(t) if !t.trim().is_empty() => Some(t),
+            other => {
+                let text = other.text();
+                *self = other;
+                text
+            }
+        }
+    }
     pub(crate) fn flag(&self) -> Option<bool> {
         self.int().map(|i| i != 0)
     }
