@@ -162,37 +162,81 @@ fn decode_err(column: &'static str) -> impl Fn(cartographus_core::IdError) -> Qu
 impl Store {
     /// Adds or updates users (names, flags); sightings are kept.
     pub fn upsert_users(&mut self, users: &[UserRecord]) -> Result<(), IngestError> {
-        let conn = self.conn();
-        let tx = conn.unchecked_transaction()?;
-        {
-            let mut stmt = conn.prepare_cached(
-                "INSERT INTO users (user_id, platform, server_id, external_user_id, username,
-                    friendly_name, email, thumb, is_admin, is_home_user)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (user_id) DO UPDATE SET
-                    username = excluded.username,
-                    friendly_name = coalesce(excluded.friendly_name, users.friendly_name),
-                    email = coalesce(excluded.email, users.email),
-                    thumb = coalesce(excluded.thumb, users.thumb),
-                    is_admin = coalesce(excluded.is_admin, users.is_admin),
-                    is_home_user = coalesce(excluded.is_home_user, users.is_home_user)",
-            )?;
-            for u in users {
-                stmt.execute(duckdb::params![
-                    i64::from(u.user_id),
-                    u.platform.as_str(),
-                    u.server_id.as_str(),
-                    u.external_id.as_str(),
-                    u.username,
-                    u.friendly_name,
-                    u.email,
-                    u.thumb,
-                    u.is_admin,
-                    u.is_home_user,
-                ])?;
+        use crate::stage::{Columns, Kind, Layout};
+        const LAYOUT: Layout = &[
+            ("user_id", Kind::I64),
+            ("platform", Kind::Str),
+            ("server_id", Kind::Str),
+            ("external_user_id", Kind::Str),
+            ("username", Kind::Str),
+            ("friendly_name", Kind::Str),
+            ("email", Kind::Str),
+            ("thumb", Kind::Str),
+            ("is_admin", Kind::Bool),
+            ("is_home_user", Kind::Bool),
+        ];
+        if users.is_empty() {
+            return Ok(());
+        }
+        // One statement for all (one INSERT may not update a row twice): records of one
+        // user are merged first as applying them in order would (the first one's ids,
+        // the last username, the last value given of each optional field).
+        let mut order: Vec<i64> = Vec::new();
+        let mut merged: std::collections::HashMap<i64, UserRecord> =
+            std::collections::HashMap::new();
+        for u in users {
+            let id = i64::from(u.user_id);
+            match merged.get_mut(&id) {
+                None => {
+                    order.push(id);
+                    merged.insert(id, u.clone());
+                }
+                Some(m) => {
+                    m.username.clone_from(&u.username);
+                    if u.friendly_name.is_some() {
+                        m.friendly_name.clone_from(&u.friendly_name);
+                    }
+                    if u.email.is_some() {
+                        m.email.clone_from(&u.email);
+                    }
+                    if u.thumb.is_some() {
+                        m.thumb.clone_from(&u.thumb);
+                    }
+                    m.is_admin = u.is_admin.or(m.is_admin);
+                    m.is_home_user = u.is_home_user.or(m.is_home_user);
+                }
             }
         }
-        tx.commit()?;
+        let mut cols = Columns::new(LAYOUT, order.len());
+        for id in &order {
+            let Some(u) = merged.get(id) else { continue };
+            cols.int(Some(*id));
+            cols.str(Some(u.platform.as_str()));
+            cols.str(Some(u.server_id.as_str()));
+            cols.str(Some(u.external_id.as_str()));
+            cols.str(Some(&u.username));
+            cols.str(u.friendly_name.as_deref());
+            cols.str(u.email.as_deref());
+            cols.str(u.thumb.as_deref());
+            cols.bool(u.is_admin);
+            cols.bool(u.is_home_user);
+        }
+        let scan = cols.into_scan()?;
+        self.conn().execute(
+            "INSERT INTO users (user_id, platform, server_id, external_user_id, username,
+                friendly_name, email, thumb, is_admin, is_home_user)
+             SELECT user_id, platform, server_id, external_user_id, username, friendly_name,
+                email, thumb, is_admin, is_home_user
+             FROM cg_arrow(?)
+             ON CONFLICT (user_id) DO UPDATE SET
+                username = excluded.username,
+                friendly_name = coalesce(excluded.friendly_name, users.friendly_name),
+                email = coalesce(excluded.email, users.email),
+                thumb = coalesce(excluded.thumb, users.thumb),
+                is_admin = coalesce(excluded.is_admin, users.is_admin),
+                is_home_user = coalesce(excluded.is_home_user, users.is_home_user)",
+            [scan.param()],
+        )?;
         Ok(())
     }
 

@@ -359,3 +359,30 @@ fn side_tables_follow_ingest() {
     assert_eq!(maps.len(), 1);
     assert_eq!(maps[0].media_key, events[0].content.media_key);
 }
+
+#[test]
+fn upserting_users_merges_repeated_records_in_order() {
+    use cartographus_core::{derive_user_id, ExternalUserId, Platform};
+    use cartographus_store::UserRecord;
+    let mut store = Store::open_in_memory().unwrap();
+    let server = ServerId::new("srv").unwrap();
+    let ext = ExternalUserId::new("42").unwrap();
+    let id = derive_user_id(Platform::Plex, &server, &ext);
+    let record =
+        |name: &str| UserRecord::new(id, Platform::Plex, server.clone(), ext.clone(), name);
+    let mut first = record("alice");
+    first.email = Some("a@example.org".into());
+    first.is_admin = Some(true);
+    let mut second = record("alice2");
+    second.thumb = Some("thumb.png".into());
+    store.upsert_users(&[first, second]).unwrap();
+    // Again later: the stored values are kept where the new record has none.
+    store.upsert_users(&[record("alice3")]).unwrap();
+    let users = store.reads().users().unwrap();
+    assert_eq!(users.len(), 1);
+    let u = &users[0];
+    assert_eq!(u.username, "alice3");
+    assert_eq!(u.email.as_deref(), Some("a@example.org"));
+    assert_eq!(u.thumb.as_deref(), Some("thumb.png"));
+    assert_eq!(u.is_admin, Some(true));
+}
