@@ -1,13 +1,19 @@
-//! Dashboard query latency on a realistic history: runs each analytics, top-list and
-//! spatial query `--runs` times (default 50) after one warm-up and prints p50/p95 in
-//! milliseconds as a Markdown table. No result cache is involved: every run executes
+//! Dashboard query latency on a realistic history: brings the analytics rollups up to
+//! date (`Store::refresh_analytics`, timed), then runs each dashboard query (overview,
+//! trends, top lists, spatial) `--runs` times (default 50) after one warm-up, and the
+//! other analytics queries `--other-runs` times (default 3), and prints p50/p95 in
+//! milliseconds as Markdown tables. No result cache is involved: every run executes
 //! the SQL.
 //!
 //! ```text
 //! # generate (once) a 1M-play history, then measure:
 //! cargo run --release -p cartographus-store --example analytics_bench -- \
-//!     --db /var/tmp/cartographus-1m.duckdb --generate 1000000 [--runs 50] [--threads 2]
+//!     --db /tmp/cartographus-1m.duckdb --generate 1000000 [--runs 50] [--other-runs 3] \
+//!     [--threads 2] [--no-refresh] [--only SUBSTRING]
 //! ```
+//!
+//! `--no-refresh` leaves the rollups alone (on a database never refreshed, every query
+//! reads the plays: the figures without pre-aggregation).
 //!
 //! The history comes from the shared synthetic generator (`support/synth.rs`: Zipf
 //! users and titles, 300 cities, households with several devices, pauses, transcodes,
@@ -21,7 +27,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use cartographus_core::{GeoPoint, H3Resolution, MediaType, PlaybackEvent};
+use cartographus_core::{EventParts, GeoPoint, H3Resolution, MediaType, PlaybackEvent};
 use cartographus_store::{
     Accuracy, BingeRules, BoundingBox, BreakdownBy, Filter, PartyRules, Radius, RankBy,
     SearchRequest, Store, StoreConfig, TopKind, Zone,
@@ -33,8 +39,10 @@ struct Args {
     db: PathBuf,
     generate: Option<u64>,
     runs: usize,
+    other_runs: usize,
     threads: Option<u16>,
     only: Option<String>,
+    refresh: bool,
 }
 
 fn args() -> Result<Args> {
@@ -42,8 +50,10 @@ fn args() -> Result<Args> {
         db: PathBuf::from("analytics-bench.duckdb"),
         generate: None,
         runs: 50,
+        other_runs: 3,
         threads: None,
         only: None,
+        refresh: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -54,11 +64,37 @@ fn args() -> Result<Args> {
             "--runs" => a.runs = val()?.parse()?,
             "--threads" => a.threads = Some(val()?.parse()?),
             "--only" => a.only = Some(val()?),
+            "--other-runs" => a.other_runs = val()?.parse()?,
+            "--no-refresh" => a.refresh = false,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
     Ok(a)
+}
+
+/// `e` turned into a resumed segment of `prev` (same item and device): reassembled, so
+/// its keys and event id are the ones a real resumed play gets.
+fn resumed(
+    e: &PlaybackEvent,
+    prev: &PlaybackEvent,
+    root: cartographus_core::EventId,
+) -> PlaybackEvent {
+    let id = &e.identity;
+    let mut parts = EventParts::new(
+        id.source,
+        id.server_id.clone(),
+        id.session_key.clone(),
+        e.timing.clone(),
+        e.user.clone(),
+        prev.content.clone(),
+    );
+    parts.device = prev.device.clone();
+    parts.network = e.network.clone();
+    parts.quality = e.quality.clone();
+    let mut out = PlaybackEvent::assemble(parts);
+    out.identity.reference_id = Some(root);
+    out
 }
 
 /// Generates `n` plays into a new file at `path`.
@@ -78,11 +114,17 @@ fn generate(path: &PathBuf, n: u64) -> Result<()> {
         let mut events = generator.batch(k);
         for e in &mut events {
             let uid = e.user.user_id.get();
-            // 5 % of plays resume the user's previous play (same item, later segment).
+            // 5 % of plays resume the user's previous play (same item and device, a
+            // later segment), when that play had ended.
             if rng.below(100) < 5 {
                 if let Some((root, prev)) = last.get(&uid) {
-                    e.content = prev.content.clone();
-                    e.identity.reference_id = Some(*root);
+                    if prev
+                        .timing
+                        .stopped_at
+                        .is_some_and(|s| s <= e.timing.started_at)
+                    {
+                        *e = resumed(e, prev, *root);
+                    }
                 }
             }
             let root = e.identity.reference_id.unwrap_or(e.event_id());
@@ -120,7 +162,15 @@ fn main() -> Result<()> {
     if let Some(t) = a.threads {
         config = config.with_threads(t);
     }
-    let store = Store::open(config)?;
+    let mut store = Store::open(config)?;
+    if a.refresh {
+        let t = Instant::now();
+        let refresh = store.refresh_analytics()?;
+        println!(
+            "refresh_analytics: {:.2} s ({refresh:?})\n",
+            t.elapsed().as_secs_f64()
+        );
+    }
     let r = store.reads();
     let rows = r.count_playbacks(&Filter::all())?;
     let (lo, hi) = r.time_span(&Filter::all())?.ok_or("empty store")?;
@@ -137,11 +187,12 @@ fn main() -> Result<()> {
         f
     };
     println!(
-        "# {} plays ({rows} rows), {} – {}, {} threads\n",
-        r.overview(&all, Accuracy::Approximate)?.plays,
+        "# {} plays ({rows} rows), {} – {}, {} threads, load average {}\n",
+        r.overview(&all, Accuracy::Exact)?.plays,
         lo.date_naive(),
         hi.date_naive(),
-        store.engine_settings()?.threads
+        store.engine_settings()?.threads,
+        load_average()
     );
     type Query<'a> = Box<dyn Fn() -> std::result::Result<usize, Box<dyn std::error::Error>> + 'a>;
     macro_rules! q {
@@ -152,12 +203,8 @@ fn main() -> Result<()> {
             }) as Query
         };
     }
-    let queries: Vec<(&str, Query)> = vec![
-        ("overview (exact)", q!(r.overview(&all, Accuracy::Exact))),
-        (
-            "overview (approximate)",
-            q!(r.overview(&all, Accuracy::Approximate)),
-        ),
+    let dashboard: Vec<(&str, Query)> = vec![
+        ("overview", q!(r.overview(&all, Accuracy::Exact))),
         (
             "overview, last 30 days",
             q!(r.overview(&last30, Accuracy::Exact)),
@@ -184,12 +231,20 @@ fn main() -> Result<()> {
             q!(r.top(&all, TopKind::Artists, RankBy::Users, 10)),
         ),
         (
+            "top episodes by plays",
+            q!(r.top(&all, TopKind::Episodes, RankBy::Plays, 10)),
+        ),
+        (
             "top users",
             q!(r.top(&all, TopKind::Users, RankBy::Plays, 10)),
         ),
         (
             "top platforms",
             q!(r.top(&all, TopKind::Platforms, RankBy::Plays, 10)),
+        ),
+        (
+            "top players by users",
+            q!(r.top(&all, TopKind::Players, RankBy::Users, 10)),
         ),
         (
             "top libraries",
@@ -205,6 +260,7 @@ fn main() -> Result<()> {
             q!(r.concurrency(&last30, ny, None)),
         ),
         ("locations", q!(r.locations(&all, 1000))),
+        ("locations, last 30 days", q!(r.locations(&last30, 1000))),
         ("hexagons r6", q!(r.hexagons(&all, H3Resolution::R6, 5000))),
         ("hexagons r7", q!(r.hexagons(&all, H3Resolution::R7, 5000))),
         ("hexagons r8", q!(r.hexagons(&all, H3Resolution::R8, 5000))),
@@ -219,7 +275,12 @@ fn main() -> Result<()> {
             q!(r.nearby(&all, server, Radius::km(500.0)?, 100)),
         ),
         ("locations GeoJSON", q!(r.locations_geojson(&all, 1000))),
-        ("locations, movies only", q!(r.locations(&movies, 1000))),
+        (
+            "locations, movies only (plays)",
+            q!(r.locations(&movies, 1000)),
+        ),
+    ];
+    let other: Vec<(&str, Query)> = vec![
         ("quality", q!(r.quality(&all, Accuracy::Approximate))),
         ("user stats", q!(r.user_stats(&all, 100))),
         (
@@ -246,26 +307,45 @@ fn main() -> Result<()> {
             q!(r.search(&all, &SearchRequest::new("titel 12"))),
         ),
     ];
-    println!("| query | p50 ms | p95 ms | max ms | answer bytes |");
-    println!("|---|---:|---:|---:|---:|");
-    for (name, f) in &queries {
-        if a.only.as_deref().is_some_and(|o| !name.contains(o)) {
+    for (title, queries, runs) in [
+        ("Dashboard", &dashboard, a.runs),
+        ("Other analytics", &other, a.other_runs),
+    ] {
+        if runs == 0 {
             continue;
         }
-        let bytes = f()?;
-        let mut times = Vec::with_capacity(a.runs);
-        for _ in 0..a.runs {
-            let t = Instant::now();
-            f()?;
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        println!("## {title} ({runs} runs each)\n");
+        println!("| query | p50 ms | p95 ms | max ms | answer bytes |");
+        println!("|---|---:|---:|---:|---:|");
+        for (name, f) in queries {
+            if a.only.as_deref().is_some_and(|o| !name.contains(o)) {
+                continue;
+            }
+            let bytes = f()?;
+            let mut times = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                let t = Instant::now();
+                f()?;
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            println!(
+                "| {name} | {:.1} | {:.1} | {:.1} | {bytes} |",
+                percentile(&times, 0.5),
+                percentile(&times, 0.95),
+                times[times.len() - 1]
+            );
         }
-        times.sort_by(f64::total_cmp);
-        println!(
-            "| {name} | {:.1} | {:.1} | {:.1} | {bytes} |",
-            percentile(&times, 0.5),
-            percentile(&times, 0.95),
-            times[times.len() - 1]
-        );
+        println!();
     }
+    println!("load average at the end: {}", load_average());
     Ok(())
+}
+
+/// The machine's 1-, 5- and 15-minute load averages (Linux), or "?".
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".to_owned())
 }

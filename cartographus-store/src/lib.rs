@@ -89,7 +89,7 @@ pub use analytics::{
     Cohort, CohortReport, ConcurrencyBucket, ConcurrencyPeak, ConcurrencyReport, CountryCount,
     Distribution, Engagement, GroupStats, HeatCell, HourCount, Interval, Overview, PartyReport,
     PartyRules, PlatformDecisions, QualityReport, QualityTrendPoint, RankBy, RecentPlay,
-    ResolutionChange, SearchHit, SearchKind, SearchRequest, ShareOf, SharedLink,
+    ResolutionChange, RollupRefresh, SearchHit, SearchKind, SearchRequest, ShareOf, SharedLink,
     SharedNetworkGraph, SharedNode, SharedVia, TopEntry, TopKind, TrendPoint, Trends, UserDetail,
     UserDevice, UserEngagement, UserIp, UserLocation, UserStats, WatchParty, WeekdayCount, Zone,
     ZoneError,

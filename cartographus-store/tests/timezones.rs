@@ -78,10 +78,13 @@ fn calendar_and_weekday_follow_the_local_date() {
     let bob = fixture::with(Filter::all(), |f| f.users = vec![user_id("bob")]);
     let utc = store.reads().calendar(&bob, Zone::UTC, 2026).unwrap();
     let days: Vec<(String, u64)> = utc.iter().map(|d| (d.date.to_string(), d.plays)).collect();
+    // In UTC the resumed segment falls on 03-03: watch time that day, but the play
+    // counts on the day it started.
     assert_eq!(
         days,
-        [("2026-03-02".to_owned(), 1), ("2026-03-03".to_owned(), 1)]
+        [("2026-03-02".to_owned(), 1), ("2026-03-03".to_owned(), 0)]
     );
+    assert!((utc[1].watch_hours - 3000.0 / 3600.0).abs() < 1e-9);
     let local = store.reads().calendar(&bob, ny(), 2026).unwrap();
     let days: Vec<(String, u64)> = local
         .iter()

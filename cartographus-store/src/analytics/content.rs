@@ -78,12 +78,15 @@ impl Reader {
     ) -> Result<Vec<GroupStats>, QueryError> {
         let s = Scope::of(filter);
         let sql = format!(
-            "SELECT coalesce(k, 'unknown') AS k, {PLAYS} AS n, {WATCH_S}, count(DISTINCT p.user_id),
-                    coalesce(avg(p.percent_complete), 0)
-             FROM (SELECT {key} AS k, p.reference_id, p.event_id, p.user_id, p.play_duration_s,
-                          p.percent_complete
-                   FROM playback_events p WHERE {w}) p
-             GROUP BY ALL ORDER BY n DESC, k LIMIT {limit}",
+            "SELECT coalesce(k, 'unknown') AS k, sum(n)::BIGINT AS plays, sum(w)::BIGINT, count(*),
+                    coalesce(sum(pct) / sum(streams), 0)
+             FROM (SELECT k, p.user_id AS u, {PLAYS} AS n, {WATCH_S} AS w,
+                          sum(p.percent_complete) AS pct, count(*) AS streams
+                   FROM (SELECT {key} AS k, p.reference_id, p.user_id, p.play_duration_s,
+                                p.percent_complete
+                         FROM playback_events p WHERE {w}) p
+                   GROUP BY k, u)
+             GROUP BY ALL ORDER BY plays DESC, k LIMIT {limit}",
             key = by.key(),
             w = s.sql,
             limit = clamp_limit(limit, 10_000)

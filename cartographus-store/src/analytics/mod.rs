@@ -4,9 +4,14 @@
 //! serde-serialisable struct the server hands out under `/api/v1/analytics/*`.
 //!
 //! ## Counting
-//! - A **play** is a group of resumed segments: rows sharing `reference_id` (or a row
-//!   without one) count once, as in Tautulli: `count(DISTINCT coalesce(reference_id,
-//!   event_id))`.
+//! - A **play** is a group of resumed segments (rows sharing `reference_id`), counted
+//!   once, as in Tautulli, and counted **where it started**: its first segment (the
+//!   row without `reference_id`) gives the play's time bucket, place, platform,
+//!   decision… and must match the filter. Resumed segments add streams and watch time
+//!   but no play. This makes play counts additive (`count(*) FILTER (WHERE
+//!   reference_id IS NULL)`: a day's plays plus the next day's are the two days'
+//!   plays), and cheap: no distinct count over every event id. A resumed segment
+//!   whose first segment is not stored (discarded, or rejected on import) adds no play.
 //! - A **stream** is one row (one segment); quality breakdowns count streams, since a
 //!   resumed segment may be delivered differently.
 //! - **Watch time** is the sum of `play_duration_s` (pauses excluded) of every segment.
@@ -24,6 +29,7 @@ mod content;
 mod networks;
 mod overview;
 mod quality;
+mod rollup;
 mod search;
 mod sessions;
 mod top;
@@ -39,6 +45,8 @@ pub use overview::{Accuracy, CountryCount, Overview};
 pub use quality::{
     Distribution, PlatformDecisions, QualityReport, QualityTrendPoint, ResolutionChange, ShareOf,
 };
+pub(crate) use rollup::Grain;
+pub use rollup::RollupRefresh;
 pub use search::{SearchHit, SearchKind, SearchRequest};
 pub use sessions::{BingeReport, BingeRules, BingeSession, PartyReport, PartyRules, WatchParty};
 pub use top::{RankBy, RecentPlay, TopEntry, TopKind};
@@ -58,8 +66,8 @@ use crate::error::QueryError;
 use crate::filter::Filter;
 use crate::store::Reader;
 
-/// The number of plays (groups of resumed segments) among the rows of `p`.
-pub(crate) const PLAYS: &str = "count(DISTINCT coalesce(p.reference_id, p.event_id))";
+/// The number of plays among the rows of `p`: the segments that start one.
+pub(crate) const PLAYS: &str = "count(*) FILTER (WHERE p.reference_id IS NULL)";
 
 /// Watch time in seconds as a `BIGINT`.
 pub(crate) const WATCH_S: &str = "coalesce(sum(p.play_duration_s), 0)::BIGINT";

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{count, instant, query_one, query_rows, Scope, PLAYS, WATCH_S};
+use super::{count, instant, query_one, query_rows, Grain, PLAYS, WATCH_S};
 use crate::error::QueryError;
 use crate::filter::Filter;
 use crate::store::Reader;
@@ -35,16 +35,6 @@ impl Accuracy {
         match self {
             Accuracy::Exact => format!("quantile_cont({expr}, {q})::DOUBLE"),
             Accuracy::Approximate => format!("approx_quantile({expr}, {q})::DOUBLE"),
-        }
-    }
-
-    /// The play count expression.
-    pub(crate) fn plays(self) -> String {
-        match self {
-            Accuracy::Exact => PLAYS.to_owned(),
-            Accuracy::Approximate => {
-                "approx_count_distinct(coalesce(p.reference_id, p.event_id))".to_owned()
-            }
         }
     }
 }
@@ -89,63 +79,90 @@ pub struct Overview {
     pub accuracy: Accuracy,
 }
 
+/// A row of the overview query: the totals, or one country.
+enum OverviewRow {
+    Totals(Overview),
+    Country(CountryCount),
+}
+
 impl Reader {
     /// The overview card for `filter`.
     pub fn overview(&self, filter: &Filter, accuracy: Accuracy) -> Result<Overview, QueryError> {
-        let s = Scope::of(filter);
-        let sql = format!(
-            "SELECT {plays}, count(*), {WATCH_S}, {users}, {places}, {countries},
-                    epoch_us(max(p.started_at))
-             FROM playback_events p WHERE {w}",
-            plays = accuracy.plays(),
-            users = accuracy.distinct("p.user_id"),
-            places = accuracy.distinct(
-                "CASE WHEN p.latitude IS NOT NULL THEN hash(p.latitude, p.longitude) END"
-            ),
-            countries = accuracy.distinct("p.country_code"),
-            w = s.sql
+        // One pass at (user, place, country) grain, from the rollups where they cover
+        // the range and from the plays elsewhere; totals and the country list are
+        // then two small aggregations over those groups.
+        let rollup = "SELECT p.user_id AS u, p.latitude AS lat, p.longitude AS lon,
+                             p.country_code AS cc, p.country_name AS cn, p.plays AS n,
+                             p.streams AS streams, p.watch_s AS w, p.last_us AS last
+                      FROM {table} p WHERE {cover}";
+        let raw = format!(
+            "SELECT p.user_id AS u, p.latitude AS lat, p.longitude AS lon, p.country_code AS cc,
+                    any_value(p.country_name) AS cn, {PLAYS} AS n, count(*) AS streams,
+                    {WATCH_S} AS w, epoch_us(max(p.started_at)) AS last
+             FROM playback_events p WHERE {{w}} GROUP BY u, lat, lon, cc"
         );
-        let mut o = query_one(&self.conn, &sql, &s.params, |r| {
-            Ok(Overview {
-                plays: count(r, 0)?,
-                streams: count(r, 1)?,
-                watch_time_s: count(r, 2)?,
-                users: count(r, 3)?,
-                locations: count(r, 4)?,
-                countries: count(r, 5)?,
-                top_countries: Vec::new(),
-                last_activity: instant(r, 6)?,
-                database_bytes: 0,
-                accuracy,
-            })
+        let (mut o, top_countries) = self.snapshot(|| {
+            let parts = self.parts(filter, Grain::PeriodByMedia)?;
+            let (union, params) = parts.union("analytics_places", rollup, &raw, &[]);
+            let sql = format!(
+                "WITH x AS ({union})
+                 SELECT 0 AS kind, NULL AS cc, NULL AS cn, sum(n)::BIGINT AS n,
+                        sum(streams)::BIGINT, sum(w)::BIGINT, {users}, {places}, {countries},
+                        max(last)
+                 FROM x
+                 UNION ALL
+                 SELECT 1, cc, any_value(cn), sum(n)::BIGINT, 0, 0, {users}, 0, 0, NULL
+                 FROM x WHERE cc IS NOT NULL GROUP BY cc",
+                users = accuracy.distinct("u"),
+                places = accuracy.distinct("CASE WHEN lat IS NOT NULL THEN hash(lat, lon) END"),
+                countries = accuracy.distinct("cc"),
+            );
+            let mut overview = None;
+            let mut countries = Vec::new();
+            for row in query_rows(&self.conn, &sql, &params, |r| {
+                let kind: i32 = r.get(0)?;
+                if kind == 0 {
+                    return Ok(OverviewRow::Totals(Overview {
+                        plays: count(r, 3)?,
+                        streams: count(r, 4)?,
+                        watch_time_s: count(r, 5)?,
+                        users: count(r, 6)?,
+                        locations: count(r, 7)?,
+                        countries: count(r, 8)?,
+                        top_countries: Vec::new(),
+                        last_activity: instant(r, 9)?,
+                        database_bytes: 0,
+                        accuracy,
+                    }));
+                }
+                Ok(OverviewRow::Country(CountryCount {
+                    country_code: r.get(1)?,
+                    country_name: r.get(2)?,
+                    plays: count(r, 3)?,
+                    users: count(r, 6)?,
+                }))
+            })? {
+                match row {
+                    OverviewRow::Totals(o) => overview = Some(o),
+                    OverviewRow::Country(c) => countries.push(c),
+                }
+            }
+            let o = overview.ok_or(QueryError::Decode {
+                column: "overview",
+                detail: "the totals row is missing".into(),
+            })?;
+            Ok((o, countries))
         })?;
-        o.top_countries = self.top_countries(&s, accuracy, 10)?;
+        let mut top_countries = top_countries;
+        top_countries.sort_by(|a, b| {
+            b.plays
+                .cmp(&a.plays)
+                .then_with(|| a.country_code.cmp(&b.country_code))
+        });
+        top_countries.truncate(10);
+        o.top_countries = top_countries;
         o.database_bytes = self.database_bytes()?;
         Ok(o)
-    }
-
-    fn top_countries(
-        &self,
-        s: &Scope,
-        accuracy: Accuracy,
-        limit: u32,
-    ) -> Result<Vec<CountryCount>, QueryError> {
-        let sql = format!(
-            "SELECT p.country_code, any_value(p.country_name), {plays} AS n, {users}
-             FROM playback_events p WHERE {w} AND p.country_code IS NOT NULL
-             GROUP BY p.country_code ORDER BY n DESC, p.country_code LIMIT {limit}",
-            plays = accuracy.plays(),
-            users = accuracy.distinct("p.user_id"),
-            w = s.sql
-        );
-        query_rows(&self.conn, &sql, &s.params, |r| {
-            Ok(CountryCount {
-                country_code: r.get(0)?,
-                country_name: r.get(1)?,
-                plays: count(r, 2)?,
-                users: count(r, 3)?,
-            })
-        })
     }
 
     /// The database's size in bytes (0 for an in-memory store).

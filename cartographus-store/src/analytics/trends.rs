@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{count, query_rows, Scope, Zone, PLAYS, WATCH_S};
+use super::{count, query_rows, Zone};
 use crate::error::QueryError;
 use crate::filter::Filter;
 use crate::store::Reader;
@@ -153,27 +153,7 @@ impl Reader {
     ) -> Result<Trends, QueryError> {
         let (lo, hi) = self.zone_range(filter)?;
         let interval = interval.unwrap_or_else(|| Interval::for_span(hi - lo));
-        let local = if zone == Zone::UTC {
-            "p.started_at".to_owned()
-        } else {
-            zone.local_sql("p.started_at", lo, hi)
-        };
-        let s = Scope::of(filter);
-        let sql = format!(
-            "SELECT epoch_us(date_trunc('{unit}', {local})::TIMESTAMP) AS b, {PLAYS}, {WATCH_S},
-                    count(DISTINCT p.user_id)
-             FROM playback_events p WHERE {w} GROUP BY b ORDER BY b",
-            unit = interval.unit(),
-            w = s.sql
-        );
-        let rows = query_rows(&self.conn, &sql, &s.params, |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                count(r, 1)?,
-                count(r, 2)?,
-                count(r, 3)?,
-            ))
-        })?;
+        let rows = self.trend_buckets(filter, zone, interval.unit())?;
         let mut points = Vec::with_capacity(rows.len());
         let mut expected: Option<NaiveDateTime> = None;
         for (b, plays, watch, users) in rows {
@@ -214,13 +194,15 @@ impl Reader {
         filter: &Filter,
         zone: Zone,
     ) -> Result<Vec<WeekdayCount>, QueryError> {
-        let local = self.local_started(filter, zone)?;
-        let s = Scope::of(filter);
-        let sql = format!(
-            "SELECT isodow({local}) AS d, {PLAYS}, {WATCH_S} FROM playback_events p
-             WHERE {w} GROUP BY d",
-            w = s.sql
-        );
+        let rows = self.snapshot(|| {
+            let (union, params) = self.local_rows(filter, zone)?;
+            let sql = format!(
+                "SELECT isodow(l) AS d, sum(n)::BIGINT, sum(w)::BIGINT FROM ({union}) GROUP BY d"
+            );
+            query_rows(&self.conn, &sql, &params, |r| {
+                Ok((small(r, 0)?, count(r, 1)?, count(r, 2)?))
+            })
+        })?;
         let mut out: Vec<WeekdayCount> = (1..=7)
             .map(|weekday| WeekdayCount {
                 weekday,
@@ -228,9 +210,7 @@ impl Reader {
                 watch_hours: 0.0,
             })
             .collect();
-        for (d, plays, watch) in query_rows(&self.conn, &sql, &s.params, |r| {
-            Ok((small(r, 0)?, count(r, 1)?, count(r, 2)?))
-        })? {
+        for (d, plays, watch) in rows {
             if let Some(slot) = out.get_mut(usize::from(d).wrapping_sub(1)) {
                 slot.plays = plays;
                 slot.watch_hours = hours(watch);
@@ -241,13 +221,15 @@ impl Reader {
 
     /// Plays per local hour of the day (all 24 listed), in `zone`.
     pub fn plays_by_hour(&self, filter: &Filter, zone: Zone) -> Result<Vec<HourCount>, QueryError> {
-        let local = self.local_started(filter, zone)?;
-        let s = Scope::of(filter);
-        let sql = format!(
-            "SELECT hour({local}) AS h, {PLAYS}, {WATCH_S} FROM playback_events p
-             WHERE {w} GROUP BY h",
-            w = s.sql
-        );
+        let rows = self.snapshot(|| {
+            let (union, params) = self.local_rows(filter, zone)?;
+            let sql = format!(
+                "SELECT hour(l) AS h, sum(n)::BIGINT, sum(w)::BIGINT FROM ({union}) GROUP BY h"
+            );
+            query_rows(&self.conn, &sql, &params, |r| {
+                Ok((small(r, 0)?, count(r, 1)?, count(r, 2)?))
+            })
+        })?;
         let mut out: Vec<HourCount> = (0..24)
             .map(|hour| HourCount {
                 hour,
@@ -255,9 +237,7 @@ impl Reader {
                 watch_hours: 0.0,
             })
             .collect();
-        for (h, plays, watch) in query_rows(&self.conn, &sql, &s.params, |r| {
-            Ok((small(r, 0)?, count(r, 1)?, count(r, 2)?))
-        })? {
+        for (h, plays, watch) in rows {
             if let Some(slot) = out.get_mut(usize::from(h)) {
                 slot.plays = plays;
                 slot.watch_hours = hours(watch);
@@ -268,14 +248,15 @@ impl Reader {
 
     /// Plays per (day of week, hour): 168 cells, Monday 00:00 first, in `zone`.
     pub fn heatmap(&self, filter: &Filter, zone: Zone) -> Result<Vec<HeatCell>, QueryError> {
-        let local = self.local_started(filter, zone)?;
-        let s = Scope::of(filter);
-        let sql = format!(
-            "SELECT isodow(l) AS d, hour(l) AS h, {PLAYS}
-             FROM (SELECT {local} AS l, p.reference_id, p.event_id FROM playback_events p WHERE {w}) p
-             GROUP BY d, h",
-            w = s.sql
-        );
+        let rows = self.snapshot(|| {
+            let (union, params) = self.local_rows(filter, zone)?;
+            let sql = format!(
+                "SELECT isodow(l) AS d, hour(l) AS h, sum(n)::BIGINT FROM ({union}) GROUP BY d, h"
+            );
+            query_rows(&self.conn, &sql, &params, |r| {
+                Ok((small(r, 0)?, small(r, 1)?, count(r, 2)?))
+            })
+        })?;
         let mut out: Vec<HeatCell> = (1..=7u8)
             .flat_map(|weekday| {
                 (0..24u8).map(move |hour| HeatCell {
@@ -285,9 +266,7 @@ impl Reader {
                 })
             })
             .collect();
-        for (d, h, plays) in query_rows(&self.conn, &sql, &s.params, |r| {
-            Ok((small(r, 0)?, small(r, 1)?, count(r, 2)?))
-        })? {
+        for (d, h, plays) in rows {
             if (1..=7).contains(&d) && h < 24 {
                 out[usize::from(d - 1) * 24 + usize::from(h)].plays = plays;
             }
@@ -320,15 +299,15 @@ impl Reader {
         if f.start >= f.end {
             return Ok(Vec::new());
         }
-        let local = self.local_started(&f, zone)?;
-        let s = Scope::of(&f);
-        let sql = format!(
-            "SELECT epoch_us(CAST({local} AS DATE)::TIMESTAMP) AS d, {PLAYS}, {WATCH_S}
-             FROM playback_events p WHERE {w} GROUP BY d ORDER BY d",
-            w = s.sql
-        );
-        let rows = query_rows(&self.conn, &sql, &s.params, |r| {
-            Ok((r.get::<_, i64>(0)?, count(r, 1)?, count(r, 2)?))
+        let rows = self.snapshot(|| {
+            let (union, params) = self.local_rows(&f, zone)?;
+            let sql = format!(
+                "SELECT epoch_us(CAST(l AS DATE)::TIMESTAMP) AS d, sum(n)::BIGINT, sum(w)::BIGINT
+                 FROM ({union}) GROUP BY d ORDER BY d"
+            );
+            query_rows(&self.conn, &sql, &params, |r| {
+                Ok((r.get::<_, i64>(0)?, count(r, 1)?, count(r, 2)?))
+            })
         })?;
         Ok(rows
             .into_iter()

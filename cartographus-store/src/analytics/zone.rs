@@ -118,6 +118,12 @@ impl Zone {
         spans
     }
 
+    /// Whether every offset the zone uses over `[from, to]` is a whole number of hours
+    /// (then local hours are UTC hours shifted).
+    pub(crate) fn whole_hours(self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+        self.spans(from, to).iter().all(|s| s.offset_s % 3600 == 0)
+    }
+
     /// A SQL expression giving the local wall-clock time (a `TIMESTAMP`) of the UTC
     /// `TIMESTAMP` column `column`, correct for every instant in `[from, to]`. Only
     /// integers computed here are written into the text.

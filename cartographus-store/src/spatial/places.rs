@@ -8,7 +8,7 @@ use duckdb::types::Value;
 use serde::Serialize;
 
 use super::area::{BoundingBox, Radius};
-use crate::analytics::{clamp_limit, count, instant, query_rows, Scope, PLAYS, WATCH_S};
+use crate::analytics::{clamp_limit, count, instant, query_rows, Grain, PLAYS, WATCH_S};
 use crate::error::QueryError;
 use crate::filter::Filter;
 use crate::store::Reader;
@@ -116,20 +116,42 @@ impl Reader {
         extra: Vec<Value>,
         limit: u32,
     ) -> Result<Vec<LocationStats>, QueryError> {
-        let s = Scope::of(filter);
-        let sql = format!(
-            "SELECT p.latitude, p.longitude, any_value(p.city), any_value(p.region),
-                    any_value(p.country_code), any_value(p.country_name), {PLAYS} AS n,
-                    count(DISTINCT p.user_id), {WATCH_S}, epoch_us(min(p.started_at)),
-                    epoch_us(max(p.started_at)), coalesce(avg(p.percent_complete), 0)
-             FROM playback_events p
-             WHERE {w} AND p.latitude IS NOT NULL AND p.longitude IS NOT NULL AND {cond}
-             GROUP BY p.latitude, p.longitude
-             ORDER BY n DESC, p.latitude, p.longitude LIMIT {limit}",
-            w = s.sql,
-            limit = clamp_limit(limit, 100_000)
+        let rollup = format!(
+            "SELECT p.latitude AS lat, p.longitude AS lon, p.user_id AS u, p.city AS city,
+                    p.region AS region, p.country_code AS cc, p.country_name AS cn, p.plays AS n,
+                    p.watch_s AS w, p.first_us AS first, p.last_us AS last, p.pct_sum AS pct,
+                    p.streams AS streams
+             FROM {{table}} p
+             WHERE {{cover}} AND p.latitude IS NOT NULL AND p.longitude IS NOT NULL AND {cond}"
         );
-        query_rows(&self.conn, &sql, &s.with(extra), |r| {
+        let raw = format!(
+            "SELECT p.latitude AS lat, p.longitude AS lon, p.user_id AS u,
+                    any_value(p.city) AS city, any_value(p.region) AS region,
+                    any_value(p.country_code) AS cc, any_value(p.country_name) AS cn,
+                    {PLAYS} AS n, {WATCH_S} AS w, epoch_us(min(p.started_at)) AS first,
+                    epoch_us(max(p.started_at)) AS last, sum(p.percent_complete) AS pct,
+                    count(*) AS streams
+             FROM playback_events p
+             WHERE {{w}} AND p.latitude IS NOT NULL AND p.longitude IS NOT NULL AND {cond}
+             GROUP BY lat, lon, u"
+        );
+        self.snapshot(|| {
+            let parts = self.parts(filter, Grain::PeriodByMedia)?;
+            let (union, params) = parts.union("analytics_places", &rollup, &raw, &extra);
+            let sql = format!(
+                "SELECT lat, lon, any_value(city), any_value(region), any_value(cc), any_value(cn),
+                        sum(n)::BIGINT AS plays, count(DISTINCT u), sum(w)::BIGINT, min(first),
+                        max(last), coalesce(sum(pct) / sum(streams), 0)
+                 FROM ({union}) GROUP BY lat, lon
+                 ORDER BY plays DESC, lat, lon LIMIT {limit}",
+                limit = clamp_limit(limit, 100_000)
+            );
+            self.place_rows(&sql, &params)
+        })
+    }
+
+    fn place_rows(&self, sql: &str, params: &[Value]) -> Result<Vec<LocationStats>, QueryError> {
+        query_rows(&self.conn, sql, params, |r| {
             Ok(LocationStats {
                 latitude: r.get(0)?,
                 longitude: r.get(1)?,
@@ -220,23 +242,35 @@ impl Reader {
             H3Resolution::R7 => "p.h3_r7",
             H3Resolution::R8 => "p.h3_r8",
         };
-        let s = Scope::of(filter);
-        let sql = format!(
-            "SELECT {column} AS c, {PLAYS} AS n, count(DISTINCT p.user_id),
-                    coalesce(avg(p.percent_complete), 0), {WATCH_S}
-             FROM playback_events p WHERE {w} AND {column} IS NOT NULL AND {column} <> 0
-             GROUP BY c ORDER BY n DESC, c LIMIT {limit}",
-            w = s.sql,
-            limit = clamp_limit(limit, 100_000)
+        let rollup = format!(
+            "SELECT {column} AS c, p.user_id AS u, p.plays AS n, p.pct_sum AS pct,
+                    p.streams AS streams, p.watch_s AS w
+             FROM {{table}} p WHERE {{cover}} AND {column} IS NOT NULL AND {column} <> 0"
         );
-        let rows = query_rows(&self.conn, &sql, &s.params, |r| {
-            Ok((
-                r.get::<_, u64>(0)?,
-                count(r, 1)?,
-                count(r, 2)?,
-                r.get::<_, f64>(3)?,
-                count(r, 4)?,
-            ))
+        let raw = format!(
+            "SELECT {column} AS c, p.user_id AS u, {PLAYS} AS n, sum(p.percent_complete) AS pct,
+                    count(*) AS streams, {WATCH_S} AS w
+             FROM playback_events p WHERE {{w}} AND {column} IS NOT NULL AND {column} <> 0
+             GROUP BY c, u"
+        );
+        let rows = self.snapshot(|| {
+            let parts = self.parts(filter, Grain::PeriodByMedia)?;
+            let (union, params) = parts.union("analytics_places", &rollup, &raw, &[]);
+            let sql = format!(
+                "SELECT c, sum(n)::BIGINT AS plays, count(DISTINCT u),
+                        coalesce(sum(pct) / sum(streams), 0), sum(w)::BIGINT
+                 FROM ({union}) GROUP BY c ORDER BY plays DESC, c LIMIT {limit}",
+                limit = clamp_limit(limit, 100_000)
+            );
+            query_rows(&self.conn, &sql, &params, |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    count(r, 1)?,
+                    count(r, 2)?,
+                    r.get::<_, f64>(3)?,
+                    count(r, 4)?,
+                ))
+            })
         })?;
         Ok(rows
             .into_iter()

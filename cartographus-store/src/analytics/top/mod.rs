@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{clamp_limit, count, instant, query_rows, Scope, PLAYS, WATCH_S};
+mod query;
+
+use super::{clamp_limit, instant, query_rows, Scope};
 use crate::error::QueryError;
 use crate::filter::Filter;
 use crate::store::Reader;
@@ -33,52 +35,6 @@ pub enum TopKind {
     Libraries,
 }
 
-impl TopKind {
-    /// (extra condition, key, label, GROUP BY) over `playback_events p`.
-    fn sql(self) -> (&'static str, &'static str, &'static str, &'static str) {
-        match self {
-            TopKind::Movies => (
-                "p.media_type = 'movie'",
-                "p.title || coalesce(' (' || p.year::VARCHAR || ')', '')",
-                "p.title || coalesce(' (' || p.year::VARCHAR || ')', '')",
-                "p.title, p.year",
-            ),
-            TopKind::Shows => (
-                "p.media_type = 'episode' AND p.grandparent_title IS NOT NULL",
-                "p.grandparent_title",
-                "p.grandparent_title",
-                "p.grandparent_title",
-            ),
-            TopKind::Episodes => (
-                "p.media_type = 'episode'",
-                "any_value(p.media_key)",
-                "coalesce(p.grandparent_title || ' - ', '') || coalesce('S' || p.season::VARCHAR || 'E' || p.episode::VARCHAR || ' - ', '') || p.title",
-                "p.grandparent_title, p.season, p.episode, p.title",
-            ),
-            TopKind::Artists => (
-                "p.media_type = 'track'",
-                "coalesce(p.grandparent_title, p.title)",
-                "coalesce(p.grandparent_title, p.title)",
-                "coalesce(p.grandparent_title, p.title)",
-            ),
-            TopKind::Users => (
-                "TRUE",
-                "p.user_id::VARCHAR",
-                "any_value(coalesce(p.friendly_name, p.username))",
-                "p.user_id",
-            ),
-            TopKind::Platforms => ("p.platform IS NOT NULL", "p.platform", "p.platform", "p.platform"),
-            TopKind::Players => ("p.player IS NOT NULL", "p.player", "p.player", "p.player"),
-            TopKind::Libraries => (
-                "p.library_name IS NOT NULL",
-                "p.library_name",
-                "p.library_name",
-                "p.library_name",
-            ),
-        }
-    }
-}
-
 /// How a top list is ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,7 +49,7 @@ pub enum RankBy {
 }
 
 impl RankBy {
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             RankBy::Plays => "plays",
             RankBy::WatchTime => "watch",
@@ -129,7 +85,7 @@ pub struct RecentPlay {
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// The user's internal id.
-    pub user_id: u64,
+    pub user_id: cartographus_core::UserId,
     /// The user's display name.
     pub user: String,
     /// "Show - Episode" or the title.
@@ -157,27 +113,8 @@ impl Reader {
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<TopEntry>, QueryError> {
-        let (cond, key, label, group) = kind.sql();
-        let s = Scope::of(filter);
-        let sql = format!(
-            "SELECT {key} AS k, {label} AS l, {PLAYS} AS plays, {WATCH_S} AS watch,
-                    count(DISTINCT p.user_id) AS users, epoch_us(max(p.started_at))
-             FROM playback_events p WHERE {w} AND {cond}
-             GROUP BY {group} ORDER BY {rank} DESC, plays DESC, k LIMIT {limit}",
-            w = s.sql,
-            rank = by.column(),
-            limit = clamp_limit(limit, 1000)
-        );
-        query_rows(&self.conn, &sql, &s.params, |r| {
-            Ok(TopEntry {
-                key: r.get(0)?,
-                label: r.get(1)?,
-                plays: count(r, 2)?,
-                watch_time_s: count(r, 3)?,
-                users: count(r, 4)?,
-                last_played: instant(r, 5)?,
-            })
-        })
+        let limit = clamp_limit(limit, 1000);
+        self.snapshot(|| self.top_entries(filter, kind, by, limit))
     }
 
     /// The `limit` (1–1,000) most recent plays, newest first.
@@ -199,7 +136,7 @@ impl Reader {
             Ok(RecentPlay {
                 event_id: r.get(0)?,
                 started_at: instant(r, 1)?.unwrap_or_default(),
-                user_id: r.get::<_, i64>(2)?.max(0) as u64,
+                user_id: super::users::user_id(r, 2)?,
                 user: r.get(3)?,
                 title: r.get(4)?,
                 media_type: r.get(5)?,
