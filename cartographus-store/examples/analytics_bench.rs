@@ -275,10 +275,7 @@ fn main() -> Result<()> {
             q!(r.nearby(&all, server, Radius::km(500.0)?, 100)),
         ),
         ("locations GeoJSON", q!(r.locations_geojson(&all, 1000))),
-        (
-            "locations, movies only (plays)",
-            q!(r.locations(&movies, 1000)),
-        ),
+        ("locations, movies only", q!(r.locations(&movies, 1000))),
     ];
     let other: Vec<(&str, Query)> = vec![
         ("quality", q!(r.quality(&all, Accuracy::Approximate))),

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 
 use cartographus_core::{EventParts, GeoPoint, H3Resolution, MediaType, PlaybackEvent};
 use cartographus_store::{
-    Accuracy, BoundingBox, Filter, Interval, Radius, RankBy, Store, StoreConfig, TopKind, Zone,
+    Accuracy, BoundingBox, BreakdownBy, Filter, Interval, Radius, RankBy, Store, StoreConfig,
+    TopKind, Zone,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -168,6 +169,16 @@ fn answers(store: &Store, f: &Filter) -> Vec<(String, Value)> {
             j(serde_json::to_value(r.arcs(f, paris, 50).unwrap())),
         ),
     ];
+    for by in [
+        BreakdownBy::Library,
+        BreakdownBy::MediaType,
+        BreakdownBy::Country,
+        BreakdownBy::Platform,
+        BreakdownBy::Genre,
+    ] {
+        let v = r.breakdown(f, by, 50).unwrap();
+        out.push((format!("breakdown by {by:?}"), j(serde_json::to_value(v))));
+    }
     for kind in [
         TopKind::Movies,
         TopKind::Shows,

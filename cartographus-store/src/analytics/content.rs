@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{clamp_limit, count, query_rows, Scope, PLAYS, WATCH_S};
+use duckdb::types::Value;
+
+use super::rollup::Parts;
+use super::{clamp_limit, count, query_rows, Grain, PLAYS, WATCH_S};
 use crate::error::QueryError;
 use crate::filter::Filter;
 use crate::store::Reader;
@@ -49,6 +52,20 @@ impl BreakdownBy {
             BreakdownBy::Source => "p.source::VARCHAR",
         }
     }
+
+    /// The rollup table (and its grain) holding this dimension per user, if any; the
+    /// key expression reads the same column names there.
+    fn rollup(self) -> Option<(&'static str, Grain)> {
+        match self {
+            BreakdownBy::Library | BreakdownBy::Platform => {
+                Some(("analytics_devices", Grain::Period))
+            }
+            BreakdownBy::MediaType | BreakdownBy::Country => {
+                Some(("analytics_places", Grain::PeriodByMedia))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Totals of one group.
@@ -76,22 +93,38 @@ impl Reader {
         by: BreakdownBy,
         limit: u32,
     ) -> Result<Vec<GroupStats>, QueryError> {
-        let s = Scope::of(filter);
-        let sql = format!(
-            "SELECT coalesce(k, 'unknown') AS k, sum(n)::BIGINT AS plays, sum(w)::BIGINT, count(*),
-                    coalesce(sum(pct) / sum(streams), 0)
-             FROM (SELECT k, p.user_id AS u, {PLAYS} AS n, {WATCH_S} AS w,
-                          sum(p.percent_complete) AS pct, count(*) AS streams
-                   FROM (SELECT {key} AS k, p.reference_id, p.user_id, p.play_duration_s,
-                                p.percent_complete
-                         FROM playback_events p WHERE {w}) p
-                   GROUP BY k, u)
-             GROUP BY ALL ORDER BY plays DESC, k LIMIT {limit}",
-            key = by.key(),
-            w = s.sql,
-            limit = clamp_limit(limit, 10_000)
+        let key = by.key();
+        let raw = format!(
+            "SELECT k, p.user_id AS u, {PLAYS} AS n, {WATCH_S} AS w,
+                    sum(p.percent_complete) AS pct, count(*) AS streams
+             FROM (SELECT {key} AS k, p.reference_id, p.user_id, p.play_duration_s,
+                          p.percent_complete
+                   FROM playback_events p WHERE {{w}}) p
+             GROUP BY k, u"
         );
-        query_rows(&self.conn, &sql, &s.params, |r| {
+        let rollup = format!(
+            "SELECT {key} AS k, p.user_id AS u, p.plays AS n, p.watch_s AS w, p.pct_sum AS pct,
+                    p.streams AS streams
+             FROM {{table}} p WHERE {{cover}}"
+        );
+        self.snapshot(|| {
+            let (parts, table) = match by.rollup() {
+                Some((table, grain)) => (self.parts(filter, grain)?, table),
+                None => (Parts::raw_only(filter), "analytics_places"),
+            };
+            let (union, params) = parts.union(table, &rollup, &raw, &[]);
+            let sql = format!(
+                "SELECT coalesce(k, 'unknown') AS k, sum(n)::BIGINT AS plays, sum(w)::BIGINT,
+                        count(DISTINCT u), coalesce(sum(pct) / sum(streams), 0)
+                 FROM ({union}) GROUP BY ALL ORDER BY plays DESC, k LIMIT {limit}",
+                limit = clamp_limit(limit, 10_000)
+            );
+            self.group_rows(&sql, &params)
+        })
+    }
+
+    fn group_rows(&self, sql: &str, params: &[Value]) -> Result<Vec<GroupStats>, QueryError> {
+        query_rows(&self.conn, sql, params, |r| {
             Ok(GroupStats {
                 key: r.get(0)?,
                 plays: count(r, 1)?,

@@ -294,12 +294,22 @@ impl Reader {
     /// for at most `limit` (1–10,000) users.
     pub fn engagement(&self, filter: &Filter, limit: u32) -> Result<Engagement, QueryError> {
         let s = Scope::of(filter);
+        let resumed = filter.to_sql("q.");
+        // One row per play (its first segment), at the furthest point any of its
+        // segments reached: resumed segments are few, so they are grouped by the play
+        // they resume and joined to the first segments.
         let groups = format!(
-            "SELECT coalesce(p.reference_id, p.event_id) AS g, any_value(p.user_id) AS user_id,
-                    any_value(p.username) AS username, max(p.percent_complete) AS pct
-             FROM playback_events p WHERE {w} AND p.media_duration_ms > 0 GROUP BY g",
+            "SELECT p.user_id, p.username, greatest(p.percent_complete, coalesce(x.m, 0)) AS pct
+             FROM playback_events p
+             LEFT JOIN (SELECT q.reference_id AS id, max(q.percent_complete) AS m
+                        FROM playback_events q
+                        WHERE {wq} AND q.reference_id IS NOT NULL AND q.media_duration_ms > 0
+                        GROUP BY id) x ON x.id = p.event_id
+             WHERE {w} AND p.reference_id IS NULL AND p.media_duration_ms > 0",
+            wq = resumed.sql(),
             w = s.sql
         );
+        let params: Vec<Value> = resumed.params.into_iter().chain(s.params).collect();
         let sql = format!(
             "WITH g AS ({groups})
              SELECT 0 AS kind, NULL::BIGINT AS k, NULL::VARCHAR AS name, count(*) AS n,
@@ -331,7 +341,7 @@ impl Reader {
         };
         let rate = |done: u64, n: u64| if n == 0 { 0.0 } else { done as f64 / n as f64 };
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(duckdb::params_from_iter(s.params.iter()))?;
+        let mut rows = stmt.query(duckdb::params_from_iter(params.iter()))?;
         while let Some(r) = rows.next()? {
             let kind: i32 = r.get(0)?;
             let (n, done) = (count(r, 3)?, count(r, 4)?);

@@ -12,8 +12,8 @@
 //! | table | one row per | used by |
 //! |---|---|---|
 //! | `analytics_hours` | UTC hour | trends, hour of day, weekday, heatmap, calendar (with a bitmap of the hour's users for trend user counts) |
-//! | `analytics_places` | period × media type × user × place | overview, top countries, top users, locations, viewport, nearby, arcs, hexagons |
-//! | `analytics_devices` | period × user × platform × player × library | top platforms, players, libraries |
+//! | `analytics_places` | period × media type × user × place | overview, top countries, top users, locations, viewport, nearby, arcs, hexagons; media type and country breakdowns |
+//! | `analytics_devices` | period × user × platform × player × library | top platforms, players, libraries; library and platform breakdowns |
 //! | `analytics_items` | period × item (with its users' ids) | top movies, shows, episodes, artists |
 //!
 //! and `analytics_places_all`, `analytics_devices_all`, `analytics_items_all`, the
@@ -60,7 +60,7 @@ use crate::store::Reader;
 pub(crate) const SEAL_MARGIN_DAYS: i64 = 2;
 
 /// The layout version of the rollup tables; another version is dropped and rebuilt.
-const VERSION: i64 = 5;
+const VERSION: i64 = 6;
 
 /// The tables (created by the first refresh; queries read the plays until then).
 /// `period_us` is the start of a UTC month or day; `month_us` in the state is where
@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS analytics_places (
 CREATE TABLE IF NOT EXISTS analytics_devices (
     period_us BIGINT NOT NULL, user_id BIGINT NOT NULL, platform VARCHAR, player VARCHAR,
     library_name VARCHAR, plays BIGINT NOT NULL, streams BIGINT NOT NULL,
-    watch_s BIGINT NOT NULL, last_us BIGINT NOT NULL);
+    watch_s BIGINT NOT NULL, pct_sum DOUBLE NOT NULL, last_us BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS analytics_items (
     period_us BIGINT NOT NULL, media_type VARCHAR NOT NULL, title VARCHAR, year USMALLINT,
     grandparent_title VARCHAR, season UINTEGER, episode UINTEGER, media_key VARCHAR,

@@ -51,7 +51,8 @@ const PERIODS: &[(&str, &str)] = &[
     (
         "analytics_devices",
         "SELECT epoch_us(date_trunc('{period}', p.started_at)) AS period_us, p.user_id, p.platform,
-                p.player, p.library_name, {PLAYS}, count(*), {WATCH_S}, epoch_us(max(p.started_at))
+                p.player, p.library_name, {PLAYS}, count(*), {WATCH_S},
+                coalesce(sum(p.percent_complete), 0), epoch_us(max(p.started_at))
          FROM playback_events p WHERE {r}
          GROUP BY period_us, p.user_id, p.platform, p.player, p.library_name ORDER BY period_us",
     ),
@@ -82,7 +83,7 @@ const ALL_TIME: &[(&str, &str)] = &[
     (
         "analytics_devices_all",
         "SELECT user_id, platform, player, library_name, sum(plays), sum(streams),
-                sum(watch_s), max(last_us)
+                sum(watch_s), sum(pct_sum), max(last_us)
          FROM analytics_devices GROUP BY user_id, platform, player, library_name",
     ),
     (
