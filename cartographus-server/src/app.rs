@@ -233,6 +233,7 @@ pub async fn start(
     state.pipeline = Some(pipeline.clone());
     state.writer = Some(writer.clone());
     let (shutdown, shutdown_rx) = watch::channel(false);
+    tokio::spawn(refresh_rollups(writer.clone(), shutdown_rx.clone()));
     for server in &config.servers {
         let spec = SourceSpec {
             platform: server.platform,
@@ -255,6 +256,30 @@ pub async fn start(
         writer,
         shutdown,
     })
+}
+
+/// How often the analytics rollups catch up with finished days.
+const ROLLUP_REFRESH: Duration = Duration::from_secs(3_600);
+
+/// Keeps the store's analytics rollups current: at start, then hourly, on the single
+/// writer in order with the plays. Dashboards read finished days from them; without
+/// them every answer still comes out right, only from the plays (slower).
+async fn refresh_rollups(writer: Writer, mut shutdown: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(ROLLUP_REFRESH);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        let op = pipeline::WriteOp::Exec(Box::new(|store: &mut Store| {
+            if let Err(e) = store.refresh_analytics() {
+                tracing::warn!(error = %e, "analytics rollup refresh failed");
+            }
+        }));
+        if !writer.send(op, "analytics").await {
+            return;
+        }
+    }
 }
 
 /// Serves HTTP for a started server until SIGTERM/Ctrl-C, then shuts down gracefully.

@@ -362,6 +362,13 @@ pub(crate) async fn tautulli(
             }
             ControlFlow::Continue(())
         });
+        // An import adds finished days: fold them into the analytics rollups before
+        // reporting it done, rather than at the next hourly refresh.
+        if result.as_ref().is_ok_and(|r| r.inserted > 0) {
+            if let Err(e) = store.refresh_analytics() {
+                tracing::warn!(error = %e, "analytics rollup refresh failed");
+            }
+        }
         let snapshot = {
             let mut st = status();
             st.running = false;
