@@ -3,7 +3,6 @@
 //! Discord-format POST to a local receiver and a trust change; a short preview is not
 //! kept in history.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +15,10 @@ use cartographus_sources::fake::{FakeServer, FakeSession};
 use cartographus_store::LocationOverride;
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
+
+mod support;
+
+use support::{eventually, get, serve};
 
 type Posts = Arc<Mutex<Vec<String>>>;
 
@@ -80,22 +83,7 @@ fn place(cidr: &str, lat: f64, lon: f64, city: &str, cc: &str) -> LocationOverri
 }
 
 async fn get_json(base: &str, path: &str) -> serde_json::Value {
-    reqwest::get(format!("{base}{path}"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn eventually<F: FnMut() -> Fut, Fut: std::future::Future<Output = bool>>(mut f: F) -> bool {
-    for _ in 0..100 {
-        if f().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    false
+    get(base, path).await.1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,21 +98,9 @@ async fn plays_flow_to_the_api_the_hub_and_detection() {
     let running = app::start(config(dir.path(), &plex.base_url(), &discord), overrides)
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let app = router(running.state.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
-    let base = format!("http://{addr}");
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-        .await
-        .unwrap();
+    let base = serve(router(running.state.clone())).await;
+    let ws_url = base.replacen("http://", "ws://", 1) + "/ws";
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
 
     // A play in London appears in the API and on the hub.
     plex.set_sessions(vec![session("1", "7", "100", "81.2.69.142", "dev-a")]);

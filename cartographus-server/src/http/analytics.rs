@@ -23,18 +23,13 @@ use super::AppState;
 
 type Params = Query<BTreeMap<String, String>>;
 
-/// Runs `f` on a pooled reader and turns its answer into JSON.
+/// Runs a store query on a pooled reader and turns its answer into JSON.
 pub(super) async fn read<T: Serialize + Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Reader) -> Result<T, QueryError> + Send + 'static,
 ) -> Result<Json<T>, ApiError> {
-    let pool = state
-        .readers
-        .as_ref()
-        .ok_or_else(|| ApiError::Unavailable("the store is not open".into()))?;
-    pool.with(f)
-        .await
-        .ok_or_else(|| ApiError::Unavailable("no reader free".into()))?
+    super::with_reader(state, f)
+        .await?
         .map(Json)
         .map_err(ApiError::internal)
 }

@@ -12,6 +12,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::analytics::read;
 use super::error::ApiError;
 use super::params;
 use super::AppState;
@@ -19,13 +20,6 @@ use crate::auth::Principal;
 use crate::pipeline::WriteOp;
 
 type Params = Query<BTreeMap<String, String>>;
-
-fn readers(state: &AppState) -> Result<&std::sync::Arc<crate::app::ReaderPool>, ApiError> {
-    state
-        .readers
-        .as_ref()
-        .ok_or_else(|| ApiError::Unavailable("the store is not open".into()))
-}
 
 /// `GET /api/v1/playbacks`: newest first, `limit` (1–1,000, default 100) and `cursor`
 /// (from the previous page's `next`), plus every filter parameter.
@@ -43,11 +37,7 @@ pub(super) async fn playbacks(
         None => None,
     };
     let request = PageRequest::new(filter, limit).after(cursor);
-    let page = readers(&state)?
-        .with(move |r| r.playbacks(&request))
-        .await
-        .ok_or_else(|| ApiError::Unavailable("no reader free".into()))?
-        .map_err(ApiError::internal)?;
+    let Json(page) = read(&state, move |r| r.playbacks(&request)).await?;
     Ok(Json(json!({ "items": page.items, "next": page.next })))
 }
 
@@ -59,11 +49,7 @@ pub(super) async fn playback(
     let id: EventId = id
         .parse()
         .map_err(|_| ApiError::param("id", "not an event id (UUID)"))?;
-    let found = readers(&state)?
-        .with(move |r| r.playback(id))
-        .await
-        .ok_or_else(|| ApiError::Unavailable("no reader free".into()))?
-        .map_err(ApiError::internal)?;
+    let Json(found) = read(&state, move |r| r.playback(id)).await?;
     found.map(|e| Json(json!(e))).ok_or(ApiError::NotFound)
 }
 
@@ -75,21 +61,18 @@ pub(super) async fn filters(
 ) -> Result<Json<Value>, ApiError> {
     let filter = params::filter(&p, &["limit"], Utc::now())?;
     let limit = params::int(&p, "limit", 200u32, 1, 10_000)?;
-    let values = readers(&state)?
-        .with(move |r| {
-            let mut out = serde_json::Map::new();
-            for d in Dimension::ALL {
-                let name = serde_json::to_value(d)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                out.insert(name, json!(r.distinct_values(*d, &filter, limit)?));
-            }
-            Ok::<_, cartographus_store::QueryError>(Value::Object(out))
-        })
-        .await
-        .ok_or_else(|| ApiError::Unavailable("no reader free".into()))?
-        .map_err(ApiError::internal)?;
+    let Json(values) = read(&state, move |r| {
+        let mut out = serde_json::Map::new();
+        for d in Dimension::ALL {
+            let name = serde_json::to_value(d)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            out.insert(name, json!(r.distinct_values(*d, &filter, limit)?));
+        }
+        Ok(Value::Object(out))
+    })
+    .await?;
     Ok(Json(values))
 }
 
@@ -209,11 +192,7 @@ pub(super) async fn alerts(
             other => return Err(ApiError::param(other, "unknown parameter")),
         }
     }
-    let page = readers(&state)?
-        .with(move |r| r.alerts(&q))
-        .await
-        .ok_or_else(|| ApiError::Unavailable("no reader free".into()))?
-        .map_err(ApiError::internal)?;
+    let Json(page) = read(&state, move |r| r.alerts(&q)).await?;
     let next = page
         .next
         .map(|c| serde_json::to_string(&c).unwrap_or_default());

@@ -72,6 +72,21 @@ impl AppState {
     }
 }
 
+/// Runs `f` with a pooled store reader on a blocking thread, waiting for a free one;
+/// 503 when the router runs without a store or no reader frees up.
+async fn with_reader<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&cartographus_store::Reader) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let pool = state
+        .readers
+        .as_ref()
+        .ok_or_else(|| ApiError::Unavailable("the store is not open".into()))?;
+    pool.with(f)
+        .await
+        .ok_or_else(|| ApiError::Unavailable("no reader free".into()))
+}
+
 /// The complete router: API, hub, metrics and UI, with every middleware applied.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()

@@ -114,16 +114,10 @@ pub(crate) async fn create(
     who: Option<Extension<Principal>>,
 ) -> Result<(StatusCode, Json<Value>), AdminError> {
     let who = require_admin(who)?;
-    let pool = state
-        .readers
-        .clone()
-        .ok_or_else(|| ApiError::Unavailable("the store is not open".into()))?;
     let root = state.config.backup_dir.clone();
     let dir = root.clone();
-    let manifest = pool
-        .with(move |r| r.create_backup(&dir, Utc::now()))
-        .await
-        .ok_or_else(|| ApiError::Unavailable("no reader free".into()))?
+    let manifest = super::super::with_reader(&state, move |r| r.create_backup(&dir, Utc::now()))
+        .await?
         .map_err(refusal)?;
     let (made, plan) = blocking(move || {
         let plan = apply_retention(&root, &RetentionPolicy::default())?;

@@ -120,14 +120,12 @@ pub(crate) async fn parquet(
         Some("true") | Some("1") => ParquetOptions::geoparquet(),
         Some(_) => return Err(ApiError::param("geo", "expected true or false").into()),
     };
-    let pool = pool(&state)?;
     let path = temp_path(&std::env::temp_dir());
     let guard = TempFile(path.clone());
-    let written = pool
-        .with(move |r| r.export_parquet(&filter, &path, options))
-        .await
-        .ok_or_else(|| ApiError::Unavailable("no reader free".into()))?
-        .map_err(ApiError::internal)?;
+    let written =
+        super::super::with_reader(&state, move |r| r.export_parquet(&filter, &path, options))
+            .await?
+            .map_err(ApiError::internal)?;
     let file = tokio::fs::File::open(&guard.0)
         .await
         .map_err(ApiError::internal)?;
