@@ -33,6 +33,32 @@ struct TopSql {
     per_user: bool,
 }
 
+/// The grouping aliases and the select lists over the plays and over the rollup.
+struct Columns {
+    aliases: String,
+    raw_cols: Vec<String>,
+    rollup_cols: Vec<String>,
+}
+
+impl TopSql {
+    fn columns(&self) -> Columns {
+        let aliases: Vec<&str> = self.groups.iter().map(|g| g.1).collect();
+        let groups = self.groups.iter().map(|(e, a, _)| format!("{e} AS {a}"));
+        let raw_cols = groups
+            .clone()
+            .chain(self.extras.iter().map(|(e, _, a)| format!("{e} AS {a}")))
+            .collect();
+        let rollup_cols = groups
+            .chain(self.extras.iter().map(|(_, e, a)| format!("{e} AS {a}")))
+            .collect();
+        Columns {
+            aliases: aliases.join(", "),
+            raw_cols,
+            rollup_cols,
+        }
+    }
+}
+
 impl TopKind {
     fn sql(self) -> TopSql {
         const MOVIE: &str = "t || coalesce(' (' || y::VARCHAR || ')', '')";
@@ -150,16 +176,11 @@ impl Reader {
         by: RankBy,
         limit: u32,
     ) -> Result<Vec<TopEntry>, QueryError> {
-        let aliases: Vec<&str> = t.groups.iter().map(|g| g.1).collect();
-        let aliases = aliases.join(", ");
-        let groups = t.groups.iter().map(|(e, a, _)| format!("{e} AS {a}"));
-        let raw_cols: Vec<String> = groups
-            .clone()
-            .chain(t.extras.iter().map(|(e, _, a)| format!("{e} AS {a}")))
-            .collect();
-        let rollup_cols: Vec<String> = groups
-            .chain(t.extras.iter().map(|(_, e, a)| format!("{e} AS {a}")))
-            .collect();
+        let Columns {
+            aliases,
+            raw_cols,
+            rollup_cols,
+        } = t.columns();
         let extras: String = t
             .extras
             .iter()
@@ -254,16 +275,11 @@ impl Reader {
         by: RankBy,
         take: usize,
     ) -> Result<(Vec<TopEntry>, Vec<Vec<Value>>), QueryError> {
-        let aliases: Vec<&str> = t.groups.iter().map(|g| g.1).collect();
-        let aliases = aliases.join(", ");
-        let groups = t.groups.iter().map(|(e, a, _)| format!("{e} AS {a}"));
-        let raw_cols: Vec<String> = groups
-            .clone()
-            .chain(t.extras.iter().map(|(e, _, a)| format!("{e} AS {a}")))
-            .collect();
-        let rollup_cols: Vec<String> = groups
-            .chain(t.extras.iter().map(|(_, e, a)| format!("{e} AS {a}")))
-            .collect();
+        let Columns {
+            aliases,
+            raw_cols,
+            rollup_cols,
+        } = t.columns();
         let rollup = format!(
             "SELECT {cols}, p.plays AS n, p.watch_s AS w, p.user_count AS ub, p.last_us AS last
              FROM {{table}} p WHERE {{cover}} AND {cond}",
