@@ -278,3 +278,24 @@ async fn plex_watch_terminate_and_jellyfin_message() {
     assert_eq!(jf.terminated(), vec!["j1".to_owned()]);
     assert!(jf.sessions().is_empty());
 }
+
+/// A play that starts between the first poll and the subscription is announced by no
+/// push: the watch polls again as soon as the socket is up, not a reconcile later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_polls_again_once_subscribed() {
+    let fake = FakeServer::start(Platform::Plex, TOKEN).await.unwrap();
+    let mut c = config(&fake);
+    c.reconcile_interval = Duration::from_secs(3_600);
+    let mut watch = watch_plex(PlexClient::new(c).unwrap());
+    assert!(next_snapshot(&mut watch).await.is_empty());
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !matches!(
+            watch.next().await,
+            Some(SourceEvent::Connected { websocket: true })
+        ) {}
+    })
+    .await
+    .unwrap();
+    let again = tokio::time::timeout(Duration::from_secs(5), next_snapshot(&mut watch)).await;
+    assert!(again.is_ok(), "no poll after the socket came up");
+}

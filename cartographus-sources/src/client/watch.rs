@@ -238,8 +238,9 @@ async fn socket_loop(live: &Live, mut ws: Socket, tx: &mpsc::Sender<SourceEvent>
             return SocketEnd::Closed(ClientError::WebSocket(Box::new(e)));
         }
     }
+    // The first tick is immediate: a poll right after subscribing catches whatever
+    // started between the loop's last poll and the subscription (no push announces it).
     let mut reconcile = tokio::time::interval(cfg.reconcile_interval);
-    reconcile.tick().await;
     let mut keep_alive_every = Duration::from_secs(30);
     let mut keep_alive_timer = tokio::time::interval(keep_alive_every);
     keep_alive_timer.tick().await;
