@@ -93,12 +93,28 @@ export async function mountAlerts(root: HTMLElement, ctx: PageContext, selected:
     status,
   );
 
+  // Acknowledgements made here: a list requested before one was stored (a reload on a
+  // new alert) must not show that alert as open again when its answer comes later.
+  const ackedHere = new Map<string, { by: string; at: string }>();
+  const applyAcks = (list: AlertRecord[]): void => {
+    for (const a of list) {
+      const ack = ackedHere.get(a.alert_id);
+      if (ack && a.acknowledged_at === null) {
+        a.acknowledged_by = ack.by;
+        a.acknowledged_at = ack.at;
+      }
+    }
+  };
+  let loads = 0;
+
   const acknowledge = async (a: AlertRecord, btn: HTMLButtonElement): Promise<void> => {
     btn.disabled = true;
     try {
       const r = await post<{ by?: string }>(`/detection/alerts/${encodeURIComponent(a.alert_id)}/acknowledge`);
-      a.acknowledged_by = r?.by ?? ctx.me.name;
-      a.acknowledged_at = new Date().toISOString();
+      const ack = { by: r?.by ?? ctx.me.name, at: new Date().toISOString() };
+      ackedHere.set(a.alert_id, ack);
+      a.acknowledged_by = ack.by;
+      a.acknowledged_at = ack.at;
       renderRows();
       if (selected === a.alert_id) void showDetail(a);
       status.textContent = `Alert acknowledged.`;
@@ -137,10 +153,14 @@ export async function mountAlerts(root: HTMLElement, ctx: PageContext, selected:
 
   const load = async (append: boolean): Promise<void> => {
     if (!append) status.textContent = 'Loading…';
+    const mine = ++loads;
     try {
       const page = await get<AlertPage>('/detection/alerts', {
         params: { rules: f.rules, severities: f.severities, acknowledged: f.acknowledged, after: append ? next : null, limit: 50 },
       });
+      // A later load (a newer filter, a reload) has answered or will: this one is stale.
+      if (mine !== loads) return;
+      applyAcks(page.items);
       items = append ? [...items, ...page.items] : page.items;
       next = page.next ?? page.next_cursor ?? null;
       status.textContent = `${items.length}${next ? '+' : ''} alert${items.length === 1 ? '' : 's'}`;
@@ -150,6 +170,7 @@ export async function mountAlerts(root: HTMLElement, ctx: PageContext, selected:
         if (a) void showDetail(a);
       }
     } catch (e) {
+      if (mine !== loads) return;
       status.textContent = '';
       replace(tbody, h('tr', null, h('td', { colspan: 6 }, errorLine(`Alerts could not be loaded: ${describe(e)}`))));
     }
