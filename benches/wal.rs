@@ -1,7 +1,8 @@
 //! Benchmarks of the redb write-ahead log: append + confirm of a batch (the append's
 //! commit fsynced, the confirmation's riding on the next fsync), for batches of 1, 100 and
 //! 1,000 events, and the same without fsync for comparison; then a replay of 10,000
-//! unconfirmed entries.
+//! unconfirmed entries; then the store writer's batch of 1,000 new plays with and without
+//! the WAL in front (journal, DuckDB append, confirm), the cost of the WAL as a ratio.
 //! Run with `benches/run.sh wal` (or `cargo bench --profile release -p cartographus-server
 //! --bench wal`; the release profile shares the bundled DuckDB build). The file lives in
 //! `WAL_BENCH_DIR` (default: the system temp directory), which must be on a real disk for
@@ -139,5 +140,49 @@ fn replay(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, append_confirm, replay);
+/// Batches of 1,000 new plays through the store writer's `apply`, into a file store,
+/// with the WAL (fsync on) and without: plays/s through WAL → store, and the WAL's cost.
+fn wal_to_store(c: &mut Criterion) {
+    use cartographus_server::pipeline::{apply, Journal, WriteOp};
+    use cartographus_store::{Store, StoreConfig};
+    let mut g = c.benchmark_group("writer");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+    g.throughput(Throughput::Elements(1_000));
+    for with_wal in [true, false] {
+        let dir = bench_dir();
+        let mut store = Store::open(StoreConfig::file(dir.path().join("bench.duckdb"))).unwrap();
+        let journal = if with_wal {
+            Journal::wal(Wal::open(dir.path().join("bench.wal"), config(true)).unwrap())
+        } else {
+            Journal::none()
+        };
+        let mut next = 0u64;
+        let name = if with_wal {
+            "batch_1000/wal"
+        } else {
+            "batch_1000/no_wal"
+        };
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    let batch: Vec<WriteOp> = (next..next + 1_000)
+                        .map(|i| WriteOp::Append(event(i)))
+                        .collect();
+                    next += 1_000;
+                    batch
+                },
+                |batch| {
+                    let out = apply(&mut store, &journal, batch);
+                    assert!(out.errors.is_empty(), "{:?}", out.errors);
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, append_confirm, replay, wal_to_store);
 criterion_main!(benches);

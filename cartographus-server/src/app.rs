@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use crate::config::{Config, LocationOverride as ConfiguredOverride};
 use crate::http::{router, AppState};
 use crate::notify::{Notifier, NotifyConfig, Sink};
-use crate::pipeline::{self, Outputs, PipelineCore, PipelineHandle, SourceSpec, Writer};
+use crate::pipeline::{self, Journal, Outputs, PipelineCore, PipelineHandle, SourceSpec, Writer};
 use crate::supervise::supervise;
 
 /// Why the server could not start or stopped with an error.
@@ -36,6 +36,10 @@ pub enum RunError {
     /// The store could not be opened.
     #[error("cannot open the store: {0}")]
     Store(#[from] cartographus_store::OpenError),
+    /// The write-ahead log could not be opened.
+    #[cfg(feature = "wal")]
+    #[error("cannot open the write-ahead log: {0}")]
+    Wal(#[from] crate::wal::WalError),
     /// A GeoIP database could not be opened.
     #[error("cannot open the GeoIP database: {0}")]
     Geoip(#[from] cartographus_store::GeoIpError),
@@ -211,7 +215,9 @@ pub async fn start(
 
     let mut state = AppState::new(config.clone())?;
     state.readers = Some(pool);
-    let (writer, _writer_task) = Writer::spawn(store, state.metrics.clone(), 10_000);
+    state.journal = open_journal(&config)?;
+    let (writer, _writer_task) =
+        Writer::spawn(store, state.journal.clone(), state.metrics.clone(), 10_000);
     let mut sinks = Vec::new();
     if let Some(url) = &config.discord_webhook_url {
         sinks.push(Sink::Discord { url: url.clone() });
@@ -225,6 +231,7 @@ pub async fn start(
     let notifier = Notifier::spawn(sinks, NotifyConfig::default());
     let outputs = Outputs {
         writer: writer.clone(),
+        journal: state.journal.clone(),
         hub: state.hub.clone(),
         notifier,
         metrics: state.metrics.clone(),
@@ -234,6 +241,13 @@ pub async fn start(
     state.writer = Some(writer.clone());
     let (shutdown, shutdown_rx) = watch::channel(false);
     tokio::spawn(refresh_rollups(writer.clone(), shutdown_rx.clone()));
+    if config.wal_enabled {
+        tokio::spawn(wal_upkeep(
+            writer.clone(),
+            config.wal_compact_interval,
+            shutdown_rx.clone(),
+        ));
+    }
     for server in &config.servers {
         let spec = SourceSpec {
             platform: server.platform,
@@ -278,6 +292,53 @@ async fn refresh_rollups(writer: Writer, mut shutdown: watch::Receiver<bool>) {
         }));
         if !writer.send(op, "analytics").await {
             return;
+        }
+    }
+}
+
+/// The write-ahead log of `WAL_ENABLED` (its directory is made), or none.
+fn open_journal(config: &Config) -> Result<Journal, RunError> {
+    if !config.wal_enabled {
+        return Ok(Journal::none());
+    }
+    #[cfg(feature = "wal")]
+    {
+        if let Some(dir) = config
+            .wal_path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|source| RunError::DataDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let wal = crate::wal::Wal::open(&config.wal_path, crate::wal::WalConfig::default())?;
+        Ok(Journal::wal(wal))
+    }
+    #[cfg(not(feature = "wal"))]
+    {
+        tracing::warn!("WAL_ENABLED is set but this build has no `wal` feature: writing directly");
+        Ok(Journal::none())
+    }
+}
+
+/// Every `every`: the writer replays what the store refused earlier and compacts the
+/// write-ahead log when due, dead letters going to `failed_events`.
+async fn wal_upkeep(writer: Writer, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        match writer.upkeep().await {
+            Some(u) if u != Default::default() => {
+                tracing::info!(upkeep = ?u, "write-ahead log upkeep")
+            }
+            Some(_) => {}
+            None => return,
         }
     }
 }

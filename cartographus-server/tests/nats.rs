@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cartographus_core::{
-    derive_user_id, Account, ContentInfo, EventId, EventParts, ExternalUserId, MediaKey, MediaType,
-    PlaybackEvent, ServerId, SessionKey, Source, Timing,
-};
+use cartographus_core::{EventId, PlaybackEvent};
 use cartographus_server::nats::{Consumer, Delivery, Nats, NatsConfig, Payload, Rejection};
-use chrono::{TimeZone, Utc};
+
+mod support;
+
+use support::event;
 
 /// Upper bound for any single wait in these tests.
 const WAIT: Duration = Duration::from_secs(30);
@@ -124,26 +124,6 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-fn event(n: u64) -> PlaybackEvent {
-    let source = [Source::Plex, Source::Jellyfin, Source::Emby][(n % 3) as usize];
-    let media = [MediaType::Movie, MediaType::Episode, MediaType::Track][(n % 4 % 3) as usize];
-    let server = ServerId::new("srv-1").unwrap();
-    let ext = ExternalUserId::new(format!("u{}", n % 5)).unwrap();
-    let uid = derive_user_id(source.platform(), &server, &ext);
-    PlaybackEvent::assemble(EventParts::new(
-        source,
-        server,
-        SessionKey::new(format!("s{n}")).unwrap(),
-        Timing::started(Utc.timestamp_opt(1_767_000_000 + n as i64 * 60, 0).unwrap()),
-        Account::new(ext, format!("user{n}")).to_user_info(uid),
-        ContentInfo::new(
-            media,
-            MediaKey::new(format!("m{n}")).unwrap(),
-            format!("Title {n}"),
-        ),
-    ))
 }
 
 /// Connects and sets the stream up, retrying while JetStream is still starting.

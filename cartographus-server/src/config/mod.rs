@@ -151,6 +151,8 @@ pub struct Config {
     pub wal_enabled: bool,
     /// WAL file.
     pub wal_path: PathBuf,
+    /// Time between WAL upkeeps (replay, compaction).
+    pub wal_compact_interval: std::time::Duration,
     /// NATS JetStream.
     pub nats_enabled: bool,
     /// NATS URL.
@@ -385,6 +387,9 @@ pub fn apply_env(
     if let Some(v) = get("WAL_PATH") {
         raw.wal.path = v;
     }
+    if let Some(v) = get("WAL_COMPACT_INTERVAL_S") {
+        raw.wal.compact_interval_s = parse_num("WAL_COMPACT_INTERVAL_S", &v)?;
+    }
     if let Some(v) = get("NATS_ENABLED") {
         raw.nats.enabled = parse_bool("NATS_ENABLED", &v)?;
     }
@@ -546,6 +551,12 @@ impl Config {
         if raw.store.path.trim().is_empty() {
             return Err(invalid("DUCKDB_PATH", Problem::Required));
         }
+        if !(1..=86_400).contains(&raw.wal.compact_interval_s) {
+            return Err(invalid(
+                "WAL_COMPACT_INTERVAL_S",
+                Problem::OutOfRange("1-86400"),
+            ));
+        }
         Ok(Config {
             listen,
             cors_origins: raw
@@ -575,6 +586,7 @@ impl Config {
             webhook_secret: non_empty_secret(&raw.notifications.webhook_secret),
             wal_enabled: raw.wal.enabled,
             wal_path: PathBuf::from(raw.wal.path.trim()),
+            wal_compact_interval: std::time::Duration::from_secs(raw.wal.compact_interval_s),
             nats_enabled: raw.nats.enabled,
             nats_url: raw.nats.url.trim().to_owned(),
             nats_credentials: non_empty_path(&raw.nats.credentials_file),

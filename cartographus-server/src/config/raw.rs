@@ -235,6 +235,8 @@ pub struct RawWal {
     pub enabled: bool,
     /// The WAL file.
     pub path: String,
+    /// Seconds between WAL upkeeps (replay of what the store refused, compaction).
+    pub compact_interval_s: u64,
 }
 
 impl Default for RawWal {
@@ -242,6 +244,7 @@ impl Default for RawWal {
         Self {
             enabled: true,
             path: "./data/cartographus.wal".into(),
+            compact_interval_s: 3600,
         }
     }
 }
@@ -371,6 +374,11 @@ pub const ENV_VARS: &[(&str, &str, &str)] = &[
         "WAL_PATH",
         "write-ahead log file",
         "./data/cartographus.wal",
+    ),
+    (
+        "WAL_COMPACT_INTERVAL_S",
+        "seconds between WAL replays of refused plays and compactions (1-86400)",
+        "3600",
     ),
     (
         "NATS_ENABLED",

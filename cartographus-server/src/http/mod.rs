@@ -6,6 +6,7 @@ mod admin;
 mod analytics;
 mod data;
 mod detection;
+mod durability;
 mod error;
 mod middleware;
 pub mod openapi;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub pipeline: Option<crate::pipeline::PipelineHandle>,
     /// The store writer, for acknowledgements and other writes.
     pub writer: Option<crate::pipeline::Writer>,
+    /// The write-ahead log in front of the store (does nothing when off).
+    pub journal: crate::pipeline::Journal,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
             readers: None,
             pipeline: None,
             writer: None,
+            journal: crate::pipeline::Journal::none(),
         })
     }
 }
@@ -147,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(detection::routes())
         .merge(admin::routes())
+        .merge(durability::routes())
         .merge(webhooks::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

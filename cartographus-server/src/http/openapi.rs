@@ -520,6 +520,30 @@ pub const OPERATIONS: &[Operation] = &[
         No,
         &[],
     ),
+    admin(op(
+        "get",
+        "/wal/status",
+        "durability",
+        "The write-ahead log: pending, failing and dead entries, file size, lease.",
+        No,
+        &[],
+    )),
+    admin(op(
+        "get",
+        "/dlq",
+        "durability",
+        "Dead letters (failed_events), oldest first, paged by `next`.",
+        No,
+        &["after", "limit", "unresolved"],
+    )),
+    admin(op(
+        "post",
+        "/dlq/{id}/retry",
+        "durability",
+        "Ingest a dead letter's play again.",
+        No,
+        &[],
+    )),
     op(
         "post",
         "/webhooks/plex",
@@ -701,6 +725,7 @@ mod tests {
             include_str!("detection.rs"),
             include_str!("webhooks.rs"),
             include_str!("admin.rs"),
+            include_str!("durability.rs"),
         ];
         let outside_api = ["/metrics", "/ws"];
         let routed: BTreeSet<(String, String)> = sources

@@ -7,6 +7,7 @@
 
 mod convert;
 mod core;
+mod journal;
 mod writer;
 
 use std::collections::HashMap;
@@ -28,7 +29,8 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use self::convert::{alert_record, trust_change};
 pub use self::core::{Effect, LiveUpdate, PipelineCore};
-pub use self::writer::{apply, BatchOutcome, WriteOp, Writer, BATCH_MAX, BATCH_WINDOW};
+pub use self::journal::{Journal, Receipt, Upkeep};
+pub use self::writer::{apply, BatchOutcome, Journaled, WriteOp, Writer, BATCH_MAX, BATCH_WINDOW};
 
 use crate::hub::{Hub, MessageType};
 use crate::metrics::{Metrics, ServerLabels};
@@ -217,6 +219,8 @@ impl PipelineHandle {
 pub struct Outputs {
     /// The store writer.
     pub writer: Writer,
+    /// The write-ahead log accepted plays go to first.
+    pub journal: Journal,
     /// The live hub.
     pub hub: Hub,
     /// Alert notifications.
@@ -341,6 +345,49 @@ impl Runtime {
         }
     }
 
+    /// Takes the plays out of `effects`, journals them and queues them; returns the rest.
+    async fn journal_plays(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let (mut appends, mut updates, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+        for effect in effects {
+            match effect {
+                Effect::Append(e) | Effect::Duplicate { event: e, .. } => appends.push(e),
+                Effect::Update(e) => updates.push(e),
+                other => rest.push(other),
+            }
+        }
+        if appends.is_empty() && updates.is_empty() {
+            return rest;
+        }
+        let split = appends.len();
+        let source = appends
+            .first()
+            .or(updates.first())
+            .map_or("pipeline", |e| e.identity.source.as_str());
+        appends.append(&mut updates);
+        let journal = self.outputs.journal.clone();
+        let now = Utc::now();
+        let (mut plays, receipt) = match tokio::task::spawn_blocking(move || {
+            let receipt = journal.record(&appends, now);
+            (appends, receipt)
+        })
+        .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(error = %e, "journaling plays panicked");
+                std::process::abort();
+            }
+        };
+        let updates = plays.split_off(split);
+        let op = WriteOp::Journaled(Box::new(Journaled {
+            appends: plays,
+            updates,
+            receipt,
+        }));
+        self.outputs.writer.send(op, source).await;
+        rest
+    }
+
     async fn terminate(
         &self,
         server: &ServerId,
@@ -363,8 +410,18 @@ impl Runtime {
             .map_err(|e| e.to_string())
     }
 
+    /// Carries out the core's effects. With a write-ahead log, the plays among them are
+    /// journaled first, in one fsynced commit, and queued for the store as one op: only
+    /// then are they published.
     async fn execute(&mut self) {
+        let mut effects = Vec::new();
         while let Some(effect) = self.core.poll_effect() {
+            effects.push(effect);
+        }
+        if self.outputs.journal.is_on() {
+            effects = self.journal_plays(effects).await;
+        }
+        for effect in effects {
             let o = &self.outputs;
             match effect {
                 Effect::Append(e) | Effect::Duplicate { event: e, .. } => {

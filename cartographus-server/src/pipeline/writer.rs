@@ -4,6 +4,10 @@
 //! applied on a blocking thread (new plays in one `append`, updates coalesced per play in
 //! one `upsert_plays`, then discards, alerts and trust changes). Senders wait when the
 //! queue is full (back-pressure, counted in metrics), they never drop.
+//!
+//! With a write-ahead log ([`Journal`]) a batch's plays are in the WAL, fsynced, before
+//! the store sees them and confirmed after it committed them; the writer replays what
+//! is pending before its first batch and on every [`WriteOp::Upkeep`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +18,7 @@ use cartographus_core::{EventId, PlaybackEvent, Source};
 use cartographus_store::{AlertRecord, IngestReport, Store, TrustChange, UpsertReport};
 use tokio::sync::{mpsc, oneshot};
 
+use super::journal::{Journal, Receipt, Upkeep};
 use crate::metrics::{DuplicateLabels, Metrics, SourceLabels};
 
 /// Most operations in one batch.
@@ -27,6 +32,9 @@ pub enum WriteOp {
     Append(PlaybackEvent),
     /// A later state of a stored play.
     Update(PlaybackEvent),
+    /// New plays and later states already in the write-ahead log (their receipt says
+    /// where), applied like `Append`s and `Update`s and then confirmed there.
+    Journaled(Box<Journaled>),
     /// A play to forget (stopped below the minimum play time).
     Discard(EventId),
     /// An alert.
@@ -38,6 +46,8 @@ pub enum WriteOp {
     Exec(Box<dyn FnOnce(&mut Store) + Send>),
     /// Answers once everything sent before it is applied.
     Flush(oneshot::Sender<()>),
+    /// Replays what the write-ahead log holds pending and compacts it when due.
+    Upkeep(oneshot::Sender<Upkeep>),
 }
 
 impl std::fmt::Debug for WriteOp {
@@ -45,14 +55,27 @@ impl std::fmt::Debug for WriteOp {
         let name = match self {
             WriteOp::Append(_) => "Append",
             WriteOp::Update(_) => "Update",
+            WriteOp::Journaled(_) => "Journaled",
             WriteOp::Discard(_) => "Discard",
             WriteOp::Alert(_) => "Alert",
             WriteOp::Trust(_) => "Trust",
             WriteOp::Exec(_) => "Exec",
             WriteOp::Flush(_) => "Flush",
+            WriteOp::Upkeep(_) => "Upkeep",
         };
         f.write_str(name)
     }
+}
+
+/// Plays the pipeline journaled before queueing them.
+#[derive(Debug, Default)]
+pub struct Journaled {
+    /// New plays.
+    pub appends: Vec<PlaybackEvent>,
+    /// Later states.
+    pub updates: Vec<PlaybackEvent>,
+    /// Their WAL positions: the appends', then the updates'.
+    pub receipt: Receipt,
 }
 
 /// What one batch did.
@@ -76,14 +99,16 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task owning `store`; returns the handle and the task.
+    /// Starts the writer task owning `store`, writing ahead to `journal`; returns the
+    /// handle and the task. The task first replays what the journal holds pending.
     pub fn spawn(
         store: Store,
+        journal: Journal,
         metrics: Arc<Metrics>,
         queue: usize,
     ) -> (Self, tokio::task::JoinHandle<Store>) {
         let (tx, rx) = mpsc::channel(queue.max(1));
-        let task = tokio::spawn(run(store, rx, metrics.clone()));
+        let task = tokio::spawn(run(store, journal, rx, metrics.clone()));
         (Self { tx, metrics }, task)
     }
 
@@ -113,9 +138,39 @@ impl Writer {
         }
         rx.await.is_ok()
     }
+
+    /// Replays the write-ahead log's pending entries and compacts it when due (in order
+    /// with the batches); `None` when the writer is gone.
+    pub async fn upkeep(&self) -> Option<Upkeep> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(WriteOp::Upkeep(tx)).await.ok()?;
+        rx.await.ok()
+    }
 }
 
-async fn run(mut store: Store, mut rx: mpsc::Receiver<WriteOp>, metrics: Arc<Metrics>) -> Store {
+async fn run(
+    store: Store,
+    journal: Journal,
+    mut rx: mpsc::Receiver<WriteOp>,
+    metrics: Arc<Metrics>,
+) -> Store {
+    let j = journal.clone();
+    let mut store = match tokio::task::spawn_blocking(move || {
+        let mut store = store;
+        let upkeep = j.recover(&mut store, chrono::Utc::now());
+        if upkeep.replayed + upkeep.still_failing > 0 {
+            tracing::info!(?upkeep, "replayed the write-ahead log");
+        }
+        store
+    })
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "replaying the write-ahead log panicked");
+            std::process::abort();
+        }
+    };
     loop {
         let Some(first) = rx.recv().await else {
             return store;
@@ -123,7 +178,7 @@ async fn run(mut store: Store, mut rx: mpsc::Receiver<WriteOp>, metrics: Arc<Met
         let mut batch = vec![first];
         let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
         while batch.len() < BATCH_MAX {
-            if matches!(batch.last(), Some(WriteOp::Flush(_))) {
+            if matches!(batch.last(), Some(WriteOp::Flush(_) | WriteOp::Upkeep(_))) {
                 break;
             }
             match tokio::time::timeout_at(deadline, rx.recv()).await {
@@ -131,9 +186,9 @@ async fn run(mut store: Store, mut rx: mpsc::Receiver<WriteOp>, metrics: Arc<Met
                 Ok(None) | Err(_) => break,
             }
         }
-        let m = metrics.clone();
+        let (m, j) = (metrics.clone(), journal.clone());
         let joined = tokio::task::spawn_blocking(move || {
-            let outcome = apply(&mut store, batch);
+            let outcome = apply(&mut store, &j, batch);
             record(&m, &outcome);
             store
         })
@@ -148,45 +203,88 @@ async fn run(mut store: Store, mut rx: mpsc::Receiver<WriteOp>, metrics: Arc<Met
     }
 }
 
-/// Applies one batch to the store.
-pub fn apply(store: &mut Store, batch: Vec<WriteOp>) -> BatchOutcome {
+/// Applies one batch to the store, writing its plays ahead to `journal`.
+pub fn apply(store: &mut Store, journal: &Journal, batch: Vec<WriteOp>) -> BatchOutcome {
+    // The batch's plays, each with its WAL position when it was journaled before.
     let mut appends = Vec::new();
+    let mut append_seqs = Vec::new();
     let mut updates = Vec::new();
+    let mut update_seqs = Vec::new();
     let mut discards = Vec::new();
     let mut alerts = Vec::new();
     let mut trust = Vec::new();
     let mut flushes = Vec::new();
     let mut execs = Vec::new();
+    let mut upkeeps = Vec::new();
     for op in batch {
         match op {
-            WriteOp::Append(e) => appends.push(e),
-            WriteOp::Update(e) => updates.push(e),
+            WriteOp::Append(e) => {
+                appends.push(e);
+                append_seqs.push(None);
+            }
+            WriteOp::Update(e) => {
+                updates.push(e);
+                update_seqs.push(None);
+            }
+            WriteOp::Journaled(j) => {
+                let (na, nu) = (j.appends.len(), j.updates.len());
+                match j.receipt.seqs(na + nu) {
+                    Some(seqs) => {
+                        append_seqs.extend(seqs[..na].iter().copied().map(Some));
+                        update_seqs.extend(seqs[na..].iter().copied().map(Some));
+                    }
+                    None => {
+                        append_seqs.extend(std::iter::repeat_n(None, na));
+                        update_seqs.extend(std::iter::repeat_n(None, nu));
+                    }
+                }
+                appends.extend(j.appends);
+                updates.extend(j.updates);
+            }
             WriteOp::Discard(id) => discards.push(id),
             WriteOp::Alert(a) => alerts.push(a),
             WriteOp::Trust(t) => trust.push(t),
             WriteOp::Exec(f) => execs.push(f),
             WriteOp::Flush(tx) => flushes.push(tx),
+            WriteOp::Upkeep(tx) => upkeeps.push(tx),
         }
     }
+    let now = chrono::Utc::now();
+    // The appends, then the updates; plays not journaled yet get one durable WAL commit.
+    let split = appends.len();
+    let mut plays = appends;
+    plays.append(&mut updates);
+    let mut seqs = append_seqs;
+    seqs.append(&mut update_seqs);
+    journal_rest(journal, &plays, &mut seqs, now);
+    let mut refused = Vec::new();
     let mut out = BatchOutcome {
-        sources: appends
+        sources: plays[..split]
             .iter()
             .map(|e| (e.event_id(), e.identity.source))
             .collect(),
         ..BatchOutcome::default()
     };
+    let (appends, updates) = plays.split_at(split);
     if !appends.is_empty() {
-        match store.append(&appends) {
+        match store.append(appends) {
             Ok(r) => out.ingest = r,
-            Err(e) => out.errors.push(format!("append: {e}")),
+            Err(e) => {
+                refused.push((0..split, e.to_string()));
+                out.errors.push(format!("append: {e}"));
+            }
         }
     }
     if !updates.is_empty() {
-        match store.upsert_plays(&updates) {
+        match store.upsert_plays(updates) {
             Ok(r) => out.updates = r,
-            Err(e) => out.errors.push(format!("update: {e}")),
+            Err(e) => {
+                refused.push((split..plays.len(), e.to_string()));
+                out.errors.push(format!("update: {e}"));
+            }
         }
     }
+    journal.settle(&seqs, &refused, now);
     if !discards.is_empty() {
         if let Err(e) = store.discard_plays(&discards) {
             out.errors.push(format!("discard: {e}"));
@@ -205,10 +303,33 @@ pub fn apply(store: &mut Store, batch: Vec<WriteOp>) -> BatchOutcome {
     for f in execs {
         f(store);
     }
+    for tx in upkeeps {
+        let _ = tx.send(journal.maintain(store, now));
+    }
     for tx in flushes {
         let _ = tx.send(());
     }
     out
+}
+
+/// Journals the plays whose `seqs` entry is `None`, in one commit.
+fn journal_rest(
+    journal: &Journal,
+    plays: &[PlaybackEvent],
+    seqs: &mut [Option<u64>],
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    if !journal.is_on() || seqs.iter().all(Option::is_some) {
+        return;
+    }
+    let missing: Vec<usize> = (0..plays.len()).filter(|&i| seqs[i].is_none()).collect();
+    let rest: Vec<PlaybackEvent> = missing.iter().map(|&i| plays[i].clone()).collect();
+    let receipt = journal.record(&rest, now);
+    if let Some(new) = receipt.seqs(rest.len()) {
+        for (&i, &seq) in missing.iter().zip(new) {
+            seqs[i] = Some(seq);
+        }
+    }
 }
 
 fn record(metrics: &Metrics, outcome: &BatchOutcome) {

@@ -6,7 +6,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use cartographus_core::{
+    derive_user_id, Account, ContentInfo, EventParts, ExternalUserId, MediaKey, MediaType,
+    PlaybackEvent, ServerId, SessionKey, Source, Timing,
+};
 use cartographus_server::config::{apply_env, Config, RawConfig};
+use chrono::{TimeZone, Utc};
 
 /// Serves `app` on 127.0.0.1 and returns its base URL (`http://127.0.0.1:port`).
 pub async fn serve(app: axum::Router) -> String {
@@ -55,4 +60,26 @@ pub async fn eventually<F: FnMut() -> Fut, Fut: std::future::Future<Output = boo
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     false
+}
+
+/// A distinct, valid play for every `n` (sources, media types and five users in turn,
+/// a minute apart from 2025-12-29).
+pub fn event(n: u64) -> PlaybackEvent {
+    let source = [Source::Plex, Source::Jellyfin, Source::Emby][(n % 3) as usize];
+    let media = [MediaType::Movie, MediaType::Episode, MediaType::Track][(n % 4 % 3) as usize];
+    let server = ServerId::new("srv-1").unwrap();
+    let ext = ExternalUserId::new(format!("u{}", n % 5)).unwrap();
+    let uid = derive_user_id(source.platform(), &server, &ext);
+    PlaybackEvent::assemble(EventParts::new(
+        source,
+        server,
+        SessionKey::new(format!("s{n}")).unwrap(),
+        Timing::started(Utc.timestamp_opt(1_767_000_000 + n as i64 * 60, 0).unwrap()),
+        Account::new(ext, format!("user{n}")).to_user_info(uid),
+        ContentInfo::new(
+            media,
+            MediaKey::new(format!("m{n}")).unwrap(),
+            format!("Title {n}"),
+        ),
+    ))
 }
