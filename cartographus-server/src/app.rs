@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cartographus_core::TrackerConfig;
-use cartographus_detect::{DetectConfig, Engine};
+use cartographus_detect::Engine;
 use cartographus_store::{
     GeoConfig, GeoResolver, IpLocator, LocationOverride, MmdbLocator, Reader, Store, StoreConfig,
 };
@@ -40,6 +40,17 @@ pub enum RunError {
     #[cfg(feature = "wal")]
     #[error("cannot open the write-ahead log: {0}")]
     Wal(#[from] crate::wal::WalError),
+    /// NATS is misconfigured.
+    #[cfg(feature = "nats")]
+    #[error("NATS settings: {0}")]
+    NatsConfig(#[from] crate::nats::NatsConfigError),
+    /// NATS could not be reached or set up.
+    #[cfg(feature = "nats")]
+    #[error("NATS: {0}")]
+    Nats(#[from] crate::nats::NatsError),
+    /// The saved detection settings could not be used.
+    #[error("cannot use the saved detection settings: {0}")]
+    Rules(#[from] crate::rules_file::RulesFileError),
     /// A GeoIP database could not be opened.
     #[error("cannot open the GeoIP database: {0}")]
     Geoip(#[from] cartographus_store::GeoIpError),
@@ -208,16 +219,60 @@ pub async fn start(
     }
     let pool = Arc::new(ReaderPool::new(readers, Some(config.store_path.clone())));
     let geo = geo_resolver(&config, extra_overrides)?;
-    let engine = config
-        .detection_enabled
-        .then(|| Engine::new(DetectConfig::default()));
+    let engine = if config.detection_enabled {
+        let saved = crate::rules_file::load(&crate::rules_file::path_for(&config.store_path))?;
+        Some(Engine::new(saved.unwrap_or_default()))
+    } else {
+        None
+    };
     let core = PipelineCore::new(TrackerConfig::default(), geo, engine);
 
     let mut state = AppState::new(config.clone())?;
     state.readers = Some(pool);
     state.journal = open_journal(&config)?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    #[cfg(feature = "nats")]
+    let nats = connect_nats(&config).await?;
+    #[cfg(feature = "nats")]
+    let via_nats = nats.is_some();
+    #[cfg(not(feature = "nats"))]
+    let via_nats = {
+        if config.nats_enabled {
+            tracing::warn!(
+                "NATS_ENABLED is set but this build has no `nats` feature: writing directly"
+            );
+        }
+        false
+    };
+    // With NATS the WAL holds plays until JetStream has them; the writer stores what
+    // the consumer delivers.
+    let writer_journal = if via_nats {
+        Journal::none()
+    } else {
+        state.journal.clone()
+    };
     let (writer, _writer_task) =
-        Writer::spawn(store, state.journal.clone(), state.metrics.clone(), 10_000);
+        Writer::spawn(store, writer_journal, state.metrics.clone(), 10_000);
+    #[cfg(feature = "nats")]
+    let forward = match &nats {
+        Some(n) => {
+            pipeline::nats_bridge::spawn_consumer(n, writer.clone(), shutdown_rx.clone()).await?;
+            Some(pipeline::nats_bridge::spawn_publisher(
+                n,
+                state.journal.clone(),
+                writer.clone(),
+                config.wal_compact_interval,
+                shutdown_rx.clone(),
+            ))
+        }
+        None => None,
+    };
+    #[cfg(not(feature = "nats"))]
+    let forward = None;
+    #[cfg(feature = "nats")]
+    {
+        state.nats = nats;
+    }
     let mut sinks = Vec::new();
     if let Some(url) = &config.discord_webhook_url {
         sinks.push(Sink::Discord { url: url.clone() });
@@ -232,6 +287,7 @@ pub async fn start(
     let outputs = Outputs {
         writer: writer.clone(),
         journal: state.journal.clone(),
+        forward,
         hub: state.hub.clone(),
         notifier,
         metrics: state.metrics.clone(),
@@ -239,9 +295,8 @@ pub async fn start(
     let (pipeline, _pipeline_task) = pipeline::spawn(core, outputs);
     state.pipeline = Some(pipeline.clone());
     state.writer = Some(writer.clone());
-    let (shutdown, shutdown_rx) = watch::channel(false);
     tokio::spawn(refresh_rollups(writer.clone(), shutdown_rx.clone()));
-    if config.wal_enabled {
+    if config.wal_enabled && !via_nats {
         tokio::spawn(wal_upkeep(
             writer.clone(),
             config.wal_compact_interval,
@@ -321,6 +376,33 @@ fn open_journal(config: &Config) -> Result<Journal, RunError> {
         tracing::warn!("WAL_ENABLED is set but this build has no `wal` feature: writing directly");
         Ok(Journal::none())
     }
+}
+
+/// NATS JetStream when `NATS_ENABLED`: connected, stream and consumer created or
+/// updated. An unreachable NATS at start is an error (the WAL covers outages later).
+#[cfg(feature = "nats")]
+async fn connect_nats(config: &Config) -> Result<Option<crate::nats::Nats>, RunError> {
+    use crate::nats::{Nats, NatsAuth, NatsConfig};
+    if !config.nats_enabled {
+        return Ok(None);
+    }
+    let mut nc = NatsConfig {
+        servers: config
+            .nats_url
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        ..NatsConfig::default()
+    };
+    if let Some(creds) = &config.nats_credentials {
+        nc.auth = NatsAuth::CredentialsFile(creds.clone());
+    }
+    nc.validate()?;
+    let nats = Nats::connect(&nc).await?;
+    nats.ensure_stream_and_consumer().await?;
+    tracing::info!(servers = %nc.redacted_servers(), "publishing and consuming through NATS JetStream");
+    Ok(Some(nats))
 }
 
 /// Every `every`: the writer replays what the store refused earlier and compacts the

@@ -43,6 +43,7 @@ pub mod nats;
 pub mod notify;
 pub mod pipeline;
 pub mod ratelimit;
+pub mod rules_file;
 pub mod supervise;
 #[cfg(feature = "wal")]
 pub mod wal;

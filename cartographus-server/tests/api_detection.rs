@@ -4,8 +4,8 @@
 
 mod support;
 
-use cartographus_server::app;
 use cartographus_server::http::router;
+use cartographus_server::{app, rules_file};
 use serde_json::json;
 use support::{config_from, eventually, get, serve};
 
@@ -109,4 +109,39 @@ async fn rules_and_trust_are_read_validated_and_changed() {
         "{all}"
     );
     let _ = running.shutdown.send(true);
+
+    // The change was kept next to the store, and a server started on such a file uses it.
+    let saved = rules_file::path_for(&dir.path().join("c.duckdb"));
+    let kept = rules_file::load(&saved)
+        .unwrap()
+        .expect("the change was saved");
+    let raw = json!(kept.to_raw());
+    assert_eq!(raw["rules"]["impossible_travel"]["max_speed_kmh"], 700.0);
+    let other = tempfile::tempdir().unwrap();
+    let db = other.path().join("c.duckdb");
+    std::fs::copy(&saved, rules_file::path_for(&db)).unwrap();
+    let config = config_from(&[
+        ("AUTH_MODE", "none".into()),
+        ("DUCKDB_PATH", db.display().to_string()),
+        ("WAL_ENABLED", "false".into()),
+    ]);
+    let restarted = app::start(config, vec![]).await.unwrap();
+    let base = serve(router(restarted.state.clone())).await;
+    let (_, rule) = get(&base, "/api/v1/detection/rules/impossible_travel").await;
+    assert_eq!(rule["max_speed_kmh"], 700.0, "the saved settings are used");
+    let _ = restarted.shutdown.send(true);
+
+    // A damaged file stops the start with an error naming it.
+    let third = tempfile::tempdir().unwrap();
+    let db = third.path().join("c.duckdb");
+    std::fs::write(rules_file::path_for(&db), "{ damaged").unwrap();
+    let config = config_from(&[
+        ("AUTH_MODE", "none".into()),
+        ("DUCKDB_PATH", db.display().to_string()),
+        ("WAL_ENABLED", "false".into()),
+    ]);
+    let Err(e) = app::start(config, vec![]).await else {
+        panic!("a damaged settings file was ignored");
+    };
+    assert!(e.to_string().contains("c.rules.json"), "{e}");
 }

@@ -461,3 +461,104 @@ async fn unreachable_server_is_a_clear_transient_error() {
     assert!(!text.contains("pw"), "credentials are not shown: {text}");
     assert!(err.is_transient());
 }
+
+/// Polls `f` every 250 ms for up to `WAIT`.
+async fn within<F: FnMut() -> Fut, Fut: std::future::Future<Output = bool>>(mut f: F) -> bool {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if f().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    false
+}
+
+async fn stored_plays(base: &str) -> usize {
+    let (_, page) = support::get(base, "/api/v1/playbacks?limit=1000").await;
+    page["items"].as_array().map_or(0, Vec::len)
+}
+
+/// The whole server through JetStream: plays the pipeline accepts are journaled,
+/// published and consumed into the store, `/api/v1/health/nats` reports the stream;
+/// with NATS killed, new plays wait in the WAL and reach the store once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_ingests_through_jetstream_and_rides_out_an_outage() {
+    use cartographus_server::app;
+    use cartographus_server::http::router;
+    use cartographus_server::pipeline::Input;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = NatsServer::start(dir.path());
+    ready(&server).await;
+    let config = support::config_from(&[
+        ("AUTH_MODE", "none".into()),
+        (
+            "DUCKDB_PATH",
+            dir.path().join("c.duckdb").display().to_string(),
+        ),
+        ("WAL_PATH", dir.path().join("c.wal").display().to_string()),
+        ("NATS_ENABLED", "true".into()),
+        ("NATS_URL", format!("nats://127.0.0.1:{}", server.port)),
+    ]);
+    let running = app::start(config, Vec::new()).await.unwrap();
+    let base = support::serve(router(running.state.clone())).await;
+
+    running
+        .pipeline
+        .send(Input::Imported((0..30).map(event).collect()), "test")
+        .await;
+    assert!(
+        within(|| async { stored_plays(&base).await == 30 }).await,
+        "the plays never came back from JetStream into the store"
+    );
+    assert!(
+        within(|| async {
+            let (status, h) = support::get(&base, "/api/v1/health/nats").await;
+            status == 200
+                && h["connected"] == true
+                && h["stream_messages"].as_u64() >= Some(30)
+                && h["num_pending"] == 0
+                && h["num_ack_pending"] == 0
+        })
+        .await,
+        "the consumer never caught up: {:?}",
+        support::get(&base, "/api/v1/health/nats").await
+    );
+    let (_, wal) = support::get(&base, "/api/v1/wal/status").await;
+    assert_eq!(wal["pending"], 0, "{wal}");
+
+    // NATS goes away: new plays wait in the WAL, health says so.
+    server.kill();
+    running
+        .pipeline
+        .send(Input::Imported((30..40).map(event).collect()), "test")
+        .await;
+    assert!(
+        within(|| async {
+            let (_, w) = support::get(&base, "/api/v1/wal/status").await;
+            w["pending"] == 10
+        })
+        .await,
+        "the plays were not kept in the WAL during the outage"
+    );
+    let (status, _) = support::get(&base, "/api/v1/health/nats").await;
+    assert_eq!(status, 503);
+    assert_eq!(stored_plays(&base).await, 30);
+
+    // NATS returns: the WAL drains, the store gets every play once.
+    server.restart();
+    assert!(
+        within(|| async { stored_plays(&base).await == 40 }).await,
+        "the WAL did not drain into JetStream and the store after the outage"
+    );
+    assert!(
+        within(|| async {
+            let (_, w) = support::get(&base, "/api/v1/wal/status").await;
+            w["pending"] == 0
+        })
+        .await
+    );
+    assert_eq!(stored_plays(&base).await, 40);
+    let _ = running.shutdown.send(true);
+}

@@ -113,6 +113,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Served over TLS by a proxy.
     pub behind_tls: bool,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<cartographus_core::NetworkId>,
     /// Request body limit in bytes.
     pub max_body_bytes: usize,
     /// Upload limit in bytes.
@@ -277,6 +279,13 @@ pub fn apply_env(
     }
     if let Some(v) = get("BEHIND_TLS") {
         raw.http.behind_tls = parse_bool("BEHIND_TLS", &v)?;
+    }
+    if let Some(v) = get("TRUSTED_PROXIES") {
+        raw.http.trusted_proxies = v
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
     }
     if let Some(v) = get("DUCKDB_PATH") {
         raw.store.path = v;
@@ -551,6 +560,15 @@ impl Config {
         if raw.store.path.trim().is_empty() {
             return Err(invalid("DUCKDB_PATH", Problem::Required));
         }
+        let trusted_proxies = raw
+            .http
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| invalid("TRUSTED_PROXIES", Problem::BadCidr))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if !(1..=86_400).contains(&raw.wal.compact_interval_s) {
             return Err(invalid(
                 "WAL_COMPACT_INTERVAL_S",
@@ -567,6 +585,7 @@ impl Config {
                 .cloned()
                 .collect(),
             behind_tls: raw.http.behind_tls,
+            trusted_proxies,
             max_body_bytes: raw.http.max_body_bytes.max(1024),
             max_upload_bytes: raw.http.max_upload_bytes.max(1024),
             store_path: PathBuf::from(raw.store.path.trim()),

@@ -53,6 +53,9 @@ pub struct RawHttp {
     /// Whether the server is reached over TLS (a reverse proxy): turns on HSTS and
     /// `Secure` cookies.
     pub behind_tls: bool,
+    /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is
+    /// believed: the client is the nearest address in it that is not one of them.
+    pub trusted_proxies: Vec<String>,
     /// Largest accepted request body in bytes (uploads of `tautulli.db` excepted).
     pub max_body_bytes: usize,
     /// Largest accepted upload in bytes (`/import/tautulli`, backup restore).
@@ -66,6 +69,7 @@ impl Default for RawHttp {
             port: 3857,
             cors_origins: Vec::new(),
             behind_tls: false,
+            trusted_proxies: Vec::new(),
             max_body_bytes: 2 * 1024 * 1024,
             max_upload_bytes: 4 * 1024 * 1024 * 1024,
         }
@@ -299,6 +303,11 @@ pub const ENV_VARS: &[(&str, &str, &str)] = &[
         "BEHIND_TLS",
         "served over TLS by a reverse proxy (HSTS, Secure cookies)",
         "false",
+    ),
+    (
+        "TRUSTED_PROXIES",
+        "comma-separated reverse proxy addresses/CIDRs whose X-Forwarded-For names the client (rate limits per client)",
+        "",
     ),
     ("DUCKDB_PATH", "DuckDB file", "./data/cartographus.duckdb"),
     (

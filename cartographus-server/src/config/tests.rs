@@ -134,6 +134,17 @@ fn errors_name_the_setting_and_hide_secrets() {
             "setting WAL_ENABLED is not true or false",
         ),
         (
+            &[("AUTH_MODE", "none"), ("WAL_COMPACT_INTERVAL_S", "0")],
+            "setting WAL_COMPACT_INTERVAL_S is out of range (1-86400)",
+        ),
+        (
+            &[
+                ("AUTH_MODE", "none"),
+                ("TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/33"),
+            ],
+            "setting TRUSTED_PROXIES is not a CIDR network",
+        ),
+        (
             &[("JWT_SECRET", "short-secret-value")],
             "setting JWT_SECRET must be at least 32 bytes long",
         ),

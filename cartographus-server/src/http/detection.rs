@@ -82,7 +82,9 @@ async fn rule(
 
 /// `PUT /api/v1/detection/rules/{rule}` (admin): replaces the rule's settings (fields
 /// left out keep their value). The engine validates the whole configuration; a bad
-/// value is a 400 naming the setting, and nothing changes.
+/// value is a 400 naming the setting, and nothing changes. Accepted settings are saved
+/// next to the store ([`crate::rules_file`]) before they take effect, so a restart
+/// keeps them.
 async fn update_rule(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -96,6 +98,7 @@ async fn update_rule(
             "expected a JSON object of the rule's settings".into(),
         ));
     };
+    let saved = crate::rules_file::path_for(&state.config.store_path);
     let answer = pipeline(&state)?
         .detection(None, move |engine, _| {
             let Some(engine) = engine else {
@@ -121,9 +124,12 @@ async fn update_rule(
                     raw.validate()
                         .map_err(|e| ApiError::BadRequest(e.to_string()))
                 })
-                .map(|config| {
+                .and_then(|config| {
+                    // Saved first: a change that cannot be kept is not made.
+                    crate::rules_file::save(&saved, &config.to_raw())
+                        .map_err(ApiError::internal)?;
                     engine.set_config(config);
-                    json!(engine.config().to_raw())["rules"][kind.as_str()].clone()
+                    Ok(json!(engine.config().to_raw())["rules"][kind.as_str()].clone())
                 });
             (result, Vec::new())
         })

@@ -1,4 +1,6 @@
-//! The write-ahead log and the dead-letter queue (admin only): `/wal/status` (pending,
+//! `/health/nats` (public, like every health route: stream size and consumer lag, 404
+//! when NATS is off, 503 when it does not answer), and the write-ahead log and the
+//! dead-letter queue (admin only): `/wal/status` (pending,
 //! failing and dead entries, file size, lease), `/dlq` (the store's `failed_events`:
 //! plays the WAL gave up on after its TTL, invalid events refused at ingest, NATS
 //! messages past their delivery limit) and `/dlq/{id}/retry` (ingest a dead letter's
@@ -20,9 +22,26 @@ use crate::pipeline::WriteOp;
 /// The routes of this module, relative to `/api/v1`.
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/health/nats", get(nats_health))
         .route("/wal/status", get(wal_status))
         .route("/dlq", get(dead_letters))
         .route("/dlq/{id}/retry", post(retry))
+}
+
+/// `GET /api/v1/health/nats`.
+async fn nats_health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    #[cfg(feature = "nats")]
+    if let Some(nats) = &state.nats {
+        let health = tokio::time::timeout(std::time::Duration::from_secs(5), nats.health())
+            .await
+            .map_err(|_| ApiError::Unavailable("NATS did not answer within 5 s".into()))?
+            .map_err(|e| ApiError::Unavailable(format!("NATS: {e}")))?;
+        return Ok(Json(
+            serde_json::to_value(health).map_err(ApiError::internal)?,
+        ));
+    }
+    let _ = &state;
+    Err(ApiError::NotFound)
 }
 
 /// `GET /api/v1/wal/status`: `{"enabled": false}` without a WAL, else its counts.

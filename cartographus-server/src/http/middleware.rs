@@ -8,6 +8,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use cartographus_core::{canonical, parse_endpoint, NetworkId};
 use chrono::Utc;
 
 use super::error::ApiError;
@@ -83,11 +84,43 @@ pub(super) async fn security_headers(
     resp
 }
 
-fn client_ip(req: &Request) -> IpAddr {
-    req.extensions()
+/// The client of a request: the peer, or — when the peer is a trusted reverse proxy —
+/// the nearest address in `X-Forwarded-For` that is not a trusted proxy (the entries
+/// further left are whatever the client claimed, so they are never believed).
+pub(super) fn client_ip(req: &Request, trusted: &[NetworkId]) -> IpAddr {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        .map(|c| canonical(c.0.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    forwarded_client(peer, req.headers(), trusted)
+}
+
+fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[NetworkId]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match parse_endpoint(hop) {
+            Some(ip) => {
+                client = ip;
+                if !is_trusted(ip) {
+                    break;
+                }
+            }
+            // Garbage in the chain: stop at the last address believed.
+            None => break,
+        }
+    }
+    client
 }
 
 /// Applies the per-client rate limits to API routes.
@@ -101,7 +134,8 @@ pub(super) async fn rate_limit(
         return next.run(req).await;
     }
     let class = RouteClass::of_path(path);
-    match state.limiter.check(client_ip(&req), class, Utc::now()) {
+    let client = client_ip(&req, &state.config.trusted_proxies);
+    match state.limiter.check(client, class, Utc::now()) {
         Decision::Allow => next.run(req).await,
         Decision::Limited { retry_after_s } => {
             ApiError::RateLimited { retry_after_s }.into_response()
@@ -201,4 +235,60 @@ pub(super) async fn require_auth(
     }
     req.extensions_mut().insert(principal);
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn xff(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted: Vec<NetworkId> = vec!["10.0.0.0/8".parse().unwrap(), "::1".parse().unwrap()];
+        let h = xff(&["203.0.113.9, 198.51.100.7"]);
+        // An untrusted peer's header is ignored: anyone can send one.
+        assert_eq!(
+            forwarded_client(ip("192.0.2.1"), &h, &trusted),
+            ip("192.0.2.1")
+        );
+        // Behind a trusted proxy the client is the nearest untrusted hop, not what the
+        // client wrote further left.
+        assert_eq!(
+            forwarded_client(ip("10.1.2.3"), &h, &trusted),
+            ip("198.51.100.7")
+        );
+        // Chained trusted proxies are skipped; several header lines form one list.
+        let h = xff(&["203.0.113.9", "198.51.100.7:5000, 10.9.9.9"]);
+        assert_eq!(
+            forwarded_client(ip("::1"), &h, &trusted),
+            ip("198.51.100.7")
+        );
+        // Garbage stops the walk at the last address believed.
+        let h = xff(&["203.0.113.9, not-an-ip, 10.2.2.2"]);
+        assert_eq!(
+            forwarded_client(ip("10.1.2.3"), &h, &trusted),
+            ip("10.2.2.2")
+        );
+        // No header: the proxy itself.
+        assert_eq!(
+            forwarded_client(ip("10.1.2.3"), &HeaderMap::new(), &trusted),
+            ip("10.1.2.3")
+        );
+        // Nobody trusted (the default): always the peer.
+        assert_eq!(
+            forwarded_client(ip("10.1.2.3"), &xff(&["203.0.113.9"]), &[]),
+            ip("10.1.2.3")
+        );
+    }
 }

@@ -55,6 +55,9 @@ pub struct AppState {
     pub writer: Option<crate::pipeline::Writer>,
     /// The write-ahead log in front of the store (does nothing when off).
     pub journal: crate::pipeline::Journal,
+    /// NATS JetStream, when plays go through it.
+    #[cfg(feature = "nats")]
+    pub nats: Option<crate::nats::Nats>,
 }
 
 impl AppState {
@@ -72,6 +75,8 @@ impl AppState {
             pipeline: None,
             writer: None,
             journal: crate::pipeline::Journal::none(),
+            #[cfg(feature = "nats")]
+            nats: None,
         })
     }
 }

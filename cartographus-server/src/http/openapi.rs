@@ -520,6 +520,14 @@ pub const OPERATIONS: &[Operation] = &[
         No,
         &[],
     ),
+    op(
+        "get",
+        "/health/nats",
+        "durability",
+        "NATS JetStream: connection, stream size, consumer lag (404 when NATS is off).",
+        No,
+        &[],
+    ),
     admin(op(
         "get",
         "/wal/status",

@@ -181,7 +181,7 @@ impl Delivery {
 
     /// Handling failed with `error`. A malformed message, or one on its last delivery, is
     /// terminated and returned as a dead letter; otherwise it is nak'ed for redelivery.
-    pub async fn reject(self, error: &dyn fmt::Display) -> Result<Rejection, NatsError> {
+    pub async fn reject(self, error: &(dyn fmt::Display + Sync)) -> Result<Rejection, NatsError> {
         let give_up = self.is_last_delivery() || matches!(self.payload, Payload::Malformed(_));
         if !give_up {
             let delivered = self.delivered;

@@ -146,10 +146,20 @@ impl Journal {
     }
 
     /// Recovery, then compaction when it is due; dead letters go to `failed_events`.
-    #[cfg_attr(not(feature = "wal"), allow(unused_variables))]
     pub fn maintain(&self, store: &mut Store, now: DateTime<Utc>) -> Upkeep {
-        #[allow(unused_mut)]
         let mut upkeep = self.recover(store, now);
+        let compacted = self.compact(store, now);
+        upkeep.compacted = compacted.compacted;
+        upkeep.dead_lettered = compacted.dead_lettered;
+        upkeep
+    }
+
+    /// Compaction when it is due; dead letters go to `failed_events` (when NATS, not the
+    /// store, is where pending plays go, this is all the writer does with the WAL).
+    #[cfg_attr(not(feature = "wal"), allow(unused_variables))]
+    pub fn compact(&self, store: &mut Store, now: DateTime<Utc>) -> Upkeep {
+        #[allow(unused_mut)]
+        let mut upkeep = Upkeep::default();
         #[cfg(feature = "wal")]
         if let Some(wal) = &self.wal {
             if let Err(e) = compact(wal, store, now, &mut upkeep) {
@@ -157,6 +167,20 @@ impl Journal {
             }
         }
         upkeep
+    }
+
+    /// Up to `limit` pending entries, oldest first, with their positions (to publish them
+    /// again). Unreadable entries are marked failed and skipped.
+    #[cfg_attr(not(feature = "wal"), allow(unused_variables))]
+    pub fn pending(&self, limit: usize, now: DateTime<Utc>) -> Vec<(u64, PlaybackEvent)> {
+        #[cfg(feature = "wal")]
+        if let Some(wal) = &self.wal {
+            match pending(wal, limit, now) {
+                Ok(p) => return p,
+                Err(e) => tracing::error!(error = %e, "reading the write-ahead log failed"),
+            }
+        }
+        Vec::new()
     }
 }
 
@@ -213,6 +237,27 @@ fn recover(
     }
     wal.release_lease(lease)?;
     wal.flush()
+}
+
+#[cfg(feature = "wal")]
+fn pending(
+    wal: &crate::wal::Wal,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<(u64, PlaybackEvent)>, crate::wal::WalError> {
+    let lease = wal.acquire_lease(&owner(wal)?, now)?;
+    let mut out = Vec::new();
+    for entry in wal.replay(&lease, now)?.take(limit) {
+        match entry {
+            Ok(e) => out.push((e.seq.get(), e.event)),
+            Err(crate::wal::WalError::Decode { seq, source }) => {
+                wal.record_failure(seq, &source, now)?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    wal.release_lease(lease)?;
+    Ok(out)
 }
 
 #[cfg(feature = "wal")]

@@ -8,6 +8,8 @@
 mod convert;
 mod core;
 mod journal;
+#[cfg(feature = "nats")]
+pub mod nats_bridge;
 mod writer;
 
 use std::collections::HashMap;
@@ -214,6 +216,19 @@ impl PipelineHandle {
     }
 }
 
+/// Plays on their way to another store path (NATS JetStream), each with its WAL
+/// position when it has one.
+#[derive(Debug)]
+pub struct Forward {
+    /// The plays.
+    pub plays: Vec<PlaybackEvent>,
+    /// Their WAL positions (same length), `None` when not journaled.
+    pub seqs: Vec<Option<u64>>,
+}
+
+/// Where the pipeline sends plays instead of the writer (the NATS publisher).
+pub type Forwarder = mpsc::Sender<Forward>;
+
 /// Everything the pipeline task needs besides its core.
 #[derive(Debug, Clone)]
 pub struct Outputs {
@@ -221,6 +236,8 @@ pub struct Outputs {
     pub writer: Writer,
     /// The write-ahead log accepted plays go to first.
     pub journal: Journal,
+    /// With NATS: plays go there (and reach the store through its consumer).
+    pub forward: Option<Forwarder>,
     /// The live hub.
     pub hub: Hub,
     /// Alert notifications.
@@ -345,7 +362,8 @@ impl Runtime {
         }
     }
 
-    /// Takes the plays out of `effects`, journals them and queues them; returns the rest.
+    /// Takes the plays out of `effects`, journals them and queues them for the store (or
+    /// hands them to NATS); returns the rest.
     async fn journal_plays(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
         let (mut appends, mut updates, mut rest) = (Vec::new(), Vec::new(), Vec::new());
         for effect in effects {
@@ -378,6 +396,16 @@ impl Runtime {
                 std::process::abort();
             }
         };
+        if let Some(forward) = &self.outputs.forward {
+            let seqs = match receipt.seqs(plays.len()) {
+                Some(s) => s.iter().copied().map(Some).collect(),
+                None => vec![None; plays.len()],
+            };
+            if forward.send(Forward { plays, seqs }).await.is_err() {
+                tracing::error!("the NATS publisher stopped; the WAL keeps the plays");
+            }
+            return rest;
+        }
         let updates = plays.split_off(split);
         let op = WriteOp::Journaled(Box::new(Journaled {
             appends: plays,
@@ -418,7 +446,7 @@ impl Runtime {
         while let Some(effect) = self.core.poll_effect() {
             effects.push(effect);
         }
-        if self.outputs.journal.is_on() {
+        if self.outputs.journal.is_on() || self.outputs.forward.is_some() {
             effects = self.journal_plays(effects).await;
         }
         for effect in effects {
