@@ -2,7 +2,10 @@
 //! commit fsynced, the confirmation's riding on the next fsync), for batches of 1, 100 and
 //! 1,000 events, and the same without fsync for comparison; then a replay of 10,000
 //! unconfirmed entries; then the store writer's batch of 1,000 new plays with and without
-//! the WAL in front (journal, DuckDB append, confirm), the cost of the WAL as a ratio.
+//! the WAL in front (journal, DuckDB append, confirm), the cost of the WAL as a ratio;
+//! then the NATS path: batches of 1,000 journaled, published to JetStream, confirmed,
+//! pulled by the durable consumer, upserted into the store and acknowledged. That group
+//! starts its own `nats-server -js` (the Debian package; `NATS_SERVER_BIN` or `PATH`).
 //! Run with `benches/run.sh wal` (or `cargo bench --profile release -p cartographus-server
 //! --bench wal`; the release profile shares the bundled DuckDB build). The file lives in
 //! `WAL_BENCH_DIR` (default: the system temp directory), which must be on a real disk for
@@ -140,8 +143,9 @@ fn replay(c: &mut Criterion) {
     g.finish();
 }
 
-/// Batches of 1,000 new plays through the store writer's `apply`, into a file store,
-/// with the WAL (fsync on) and without: plays/s through WAL → store, and the WAL's cost.
+/// Batches of new plays through the store writer's `apply`, into a file store, with the
+/// WAL (fsync on) and without: plays/s through WAL → store, and the WAL's cost; 1,000
+/// is the writer's batch, 10,000 shows what a larger group commit would buy.
 fn wal_to_store(c: &mut Criterion) {
     use cartographus_server::pipeline::{apply, Journal, WriteOp};
     use cartographus_store::{Store, StoreConfig};
@@ -149,8 +153,8 @@ fn wal_to_store(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(8));
-    g.throughput(Throughput::Elements(1_000));
-    for with_wal in [true, false] {
+    for (size, with_wal) in [(1_000u64, true), (1_000, false), (10_000, true)] {
+        g.throughput(Throughput::Elements(size));
         let dir = bench_dir();
         let mut store = Store::open(StoreConfig::file(dir.path().join("bench.duckdb"))).unwrap();
         let journal = if with_wal {
@@ -159,18 +163,14 @@ fn wal_to_store(c: &mut Criterion) {
             Journal::none()
         };
         let mut next = 0u64;
-        let name = if with_wal {
-            "batch_1000/wal"
-        } else {
-            "batch_1000/no_wal"
-        };
-        g.bench_function(name, |b| {
+        let name = format!("batch_{size}/{}", if with_wal { "wal" } else { "no_wal" });
+        g.bench_function(&name, |b| {
             b.iter_batched(
                 || {
-                    let batch: Vec<WriteOp> = (next..next + 1_000)
+                    let batch: Vec<WriteOp> = (next..next + size)
                         .map(|i| WriteOp::Append(event(i)))
                         .collect();
-                    next += 1_000;
+                    next += size;
                     batch
                 },
                 |batch| {
@@ -184,5 +184,122 @@ fn wal_to_store(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, append_confirm, replay, wal_to_store);
+/// A `nats-server -js` on a free loopback port, killed on drop.
+struct NatsServer(std::process::Child, u16);
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn nats_server(dir: &std::path::Path) -> NatsServer {
+    let bin = std::env::var_os("NATS_SERVER_BIN")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                .chain(["/usr/sbin".into(), "/usr/bin".into()])
+                .map(|d| d.join("nats-server"))
+                .find(|p| p.is_file())
+        })
+        .expect("nats-server is not installed: run scripts/install-deps.sh");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(bin)
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir.join("js"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    NatsServer(child, port)
+}
+
+/// Batches of 1,000 new plays: WAL (fsync on) → JetStream (publish, ack) → WAL confirm →
+/// durable consumer → store upsert → message acks.
+fn wal_nats_store(c: &mut Criterion) {
+    use cartographus_server::nats::{Nats, NatsConfig};
+    use cartographus_server::pipeline::Journal;
+    use cartographus_store::{Store, StoreConfig};
+    let dir = bench_dir();
+    let server = nats_server(dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = format!("nats://127.0.0.1:{}", server.1);
+    let nc = NatsConfig::from_env(&|k| (k == "NATS_URL").then(|| url.clone())).unwrap();
+    let nats = rt.block_on(async {
+        for _ in 0..100 {
+            if let Ok(n) = Nats::connect(&nc).await {
+                if n.ensure_stream_and_consumer().await.is_ok() {
+                    return n;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("nats-server did not start");
+    });
+    let publisher = nats.publisher();
+    let mut consumer = rt.block_on(nats.consumer()).unwrap();
+    let journal = Journal::wal(Wal::open(dir.path().join("bench.wal"), config(true)).unwrap());
+    let mut store = Store::open(StoreConfig::file(dir.path().join("bench.duckdb"))).unwrap();
+    let mut g = c.benchmark_group("nats");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    g.throughput(Throughput::Elements(1_000));
+    let mut next = 1_000_000u64;
+    g.bench_function("wal_publish_consume_store/1000", |b| {
+        b.iter_batched(
+            || {
+                let batch: Vec<PlaybackEvent> = (next..next + 1_000).map(event).collect();
+                next += 1_000;
+                batch
+            },
+            |plays| {
+                let now = Utc::now();
+                let receipt = journal.record(&plays, now);
+                let seqs: Vec<Option<u64>> = receipt
+                    .seqs(plays.len())
+                    .unwrap()
+                    .iter()
+                    .map(|&s| Some(s))
+                    .collect();
+                let deliveries = rt.block_on(async {
+                    let published = publisher.publish_all(&plays).await;
+                    assert!(published.iter().all(Result::is_ok));
+                    journal.settle(&seqs, &[], now);
+                    let mut got = Vec::with_capacity(plays.len());
+                    while got.len() < plays.len() {
+                        got.push(consumer.next().await.unwrap().unwrap());
+                    }
+                    got
+                });
+                let events: Vec<PlaybackEvent> = deliveries
+                    .iter()
+                    .filter_map(|d| d.event().cloned())
+                    .collect();
+                store.upsert_plays(&events).unwrap();
+                rt.block_on(async {
+                    for d in deliveries {
+                        d.ack().await.unwrap();
+                    }
+                });
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+    drop(server);
+}
+
+criterion_group!(
+    benches,
+    append_confirm,
+    replay,
+    wal_to_store,
+    wal_nats_store
+);
 criterion_main!(benches);
