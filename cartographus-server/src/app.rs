@@ -368,7 +368,11 @@ fn open_journal(config: &Config) -> Result<Journal, RunError> {
                 source,
             })?;
         }
-        let wal = crate::wal::Wal::open(&config.wal_path, crate::wal::WalConfig::default())?;
+        let wal_config = crate::wal::WalConfig {
+            compact_interval: config.wal_compact_interval,
+            ..crate::wal::WalConfig::default()
+        };
+        let wal = crate::wal::Wal::open(&config.wal_path, wal_config)?;
         Ok(Journal::wal(wal))
     }
     #[cfg(not(feature = "wal"))]
@@ -405,10 +409,11 @@ async fn connect_nats(config: &Config) -> Result<Option<crate::nats::Nats>, RunE
     Ok(Some(nats))
 }
 
-/// Every `every`: the writer replays what the store refused earlier and compacts the
-/// write-ahead log when due, dead letters going to `failed_events`.
+/// At least every minute: the writer replays what the store refused earlier and
+/// compacts the write-ahead log when due (`WAL_COMPACT_INTERVAL_S` passed, or 100,000
+/// confirmed entries waiting — a large import), dead letters going to `failed_events`.
 async fn wal_upkeep(writer: Writer, every: Duration, mut shutdown: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
+    let mut tick = tokio::time::interval(every.min(pipeline::UPKEEP_MAX));
     tick.tick().await;
     loop {
         tokio::select! {

@@ -386,7 +386,7 @@ pub const ENV_VARS: &[(&str, &str, &str)] = &[
     ),
     (
         "WAL_COMPACT_INTERVAL_S",
-        "seconds between WAL replays of refused plays and compactions (1-86400)",
+        "seconds between WAL compactions (sooner after 100,000 confirmed entries; refused plays are retried every minute at most) (1-86400)",
         "3600",
     ),
     (

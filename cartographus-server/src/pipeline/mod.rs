@@ -216,6 +216,9 @@ impl PipelineHandle {
     }
 }
 
+/// The longest time between two looks at whether the WAL needs compacting.
+pub const UPKEEP_MAX: Duration = Duration::from_secs(60);
+
 /// Plays on their way to another store path (NATS JetStream), each with its WAL
 /// position when it has one.
 #[derive(Debug)]

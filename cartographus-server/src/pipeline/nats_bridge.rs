@@ -63,7 +63,7 @@ async fn publish_loop(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut drain = tokio::time::interval(DRAIN_EVERY);
-    let mut compact = tokio::time::interval(compact_every);
+    let mut compact = tokio::time::interval(compact_every.min(super::UPKEEP_MAX));
     compact.tick().await;
     loop {
         tokio::select! {
@@ -76,6 +76,7 @@ async fn publish_loop(
             _ = drain.tick() => drain_pending(&publisher, &journal).await,
             _ = compact.tick() => {
                 let j = journal.clone();
+                // Compacts only when due (the interval, or many confirmed entries).
                 let op = WriteOp::Exec(Box::new(move |store: &mut Store| {
                     let upkeep = j.compact(store, Utc::now());
                     if upkeep.dead_lettered > 0 {
