@@ -84,6 +84,35 @@ pub struct Engine {
     alerts: VecDeque<Alert>,
     stats: EngineStats,
     last_prune: Option<Ms>,
+    /// The configuration's durations that every play reads, in milliseconds.
+    spans: Spans,
+}
+
+/// Durations of the configuration in milliseconds, converted once per configuration
+/// rather than on every play.
+#[derive(Debug, Clone, Copy)]
+struct Spans {
+    /// `window_s`: how long stopped plays stay in a user's window.
+    window: Ms,
+    assume_stopped: Ms,
+    max_event_age: Ms,
+    /// The device-velocity rule's window.
+    device_velocity: Ms,
+    /// The shared-device rule's window.
+    shared_device: Ms,
+}
+
+impl Spans {
+    fn of(config: &DetectConfig) -> Self {
+        let (e, r) = (&config.engine, &config.rules);
+        Self {
+            window: e.window.num_milliseconds(),
+            assume_stopped: e.assume_stopped_after.num_milliseconds(),
+            max_event_age: e.max_event_age.num_milliseconds(),
+            device_velocity: r.device_velocity.window.num_milliseconds(),
+            shared_device: r.shared_device.window.num_milliseconds(),
+        }
+    }
 }
 
 impl Engine {
@@ -106,6 +135,7 @@ impl Engine {
             alerts: VecDeque::new(),
             stats: EngineStats::default(),
             last_prune: None,
+            spans: Spans::of(&config),
             config,
         }
     }
@@ -120,6 +150,7 @@ impl Engine {
     /// engine.
     pub fn set_config(&mut self, config: DetectConfig) {
         self.trust.set_config(config.trust.clone());
+        self.spans = Spans::of(&config);
         self.config = config;
         let sc = &self.config.rules.suspicious_client;
         for (name, matched) in self.tables.clients.values_mut() {

@@ -4,9 +4,10 @@
 
 use std::net::IpAddr;
 
-use cartographus_core::{canonical, classify, network_of, PlaybackEvent, UserId};
+use cartographus_core::{canonical, classify, network_of, NetworkId, PlaybackEvent, UserId};
 use chrono::{DateTime, Utc};
 
+use crate::config::DetectConfig;
 use crate::finding::{Action, Alert, Finding};
 use crate::ids::{AlertId, CountryCode};
 use crate::inline::SmallVec;
@@ -15,10 +16,9 @@ use crate::rules::suspicious_client::ClientNames;
 use crate::rules::{
     concurrent_streams, device_velocity, geo_restriction, impossible_travel, new_country,
     new_device, shared_device, simultaneous_locations, suspicious_client, ActionKind, Hit,
-    RuleKind,
 };
-use crate::tables::{Accounts, DeviceState, NetKey};
-use crate::window::{ms, time, Change, Ms, Play, Spot, UserState, NONE, OPEN};
+use crate::tables::{Accounts, DeviceState, NetKey, Tables};
+use crate::window::{ms, time, Change, Map, Ms, Play, UserState, NONE, OPEN};
 
 use super::Engine;
 
@@ -41,100 +41,135 @@ impl Times {
     }
 }
 
-impl Engine {
-    /// Builds the compact play of an event (from `ip`, its canonical address, and its
-    /// times), interning its strings.
-    fn play_of(
-        &mut self,
-        ev: &PlaybackEvent,
-        ip: Option<IpAddr>,
-        at: Times,
-    ) -> (Play, ClientNames) {
-        let started = at.started;
-        let updated = at.updated.max(started);
-        let stopped = match at.stopped {
-            OPEN => OPEN,
-            s => s.max(started),
-        };
-        let net = ip.map(|ip| network_of(ip, self.config.engine.grouping));
-        let t = &mut self.tables;
-        // The network's accounts are updated once the play is built. Probing for them
-        // now, before the device is interned, lets the two cache misses overlap
-        // instead of following one another; the result itself is not needed.
-        if let Some(net) = net {
-            std::hint::black_box(t.networks.contains_key(&NetKey(net)));
-        }
-        let server = t.server(&ev.identity.server_id);
-        let device = ev.device.device_id.as_ref().map_or(NONE, |d| {
-            t.devices.intern(d.as_str(), || DeviceState {
-                id: d.clone(),
-                sightings: SmallVec::new((0, NetworkKey::Local)),
-                platform: NONE,
-                product: NONE,
-                city: NONE,
-                accounts: Accounts::new(ev.user.user_id),
-            })
-        });
-        let (cached_product, cached_platform, cached_city) = t
-            .device(device)
-            .map_or((NONE, NONE, NONE), |d| (d.product, d.platform, d.city));
-        let sc = &self.config.rules.suspicious_client;
-        let product = ev.device.product.as_deref().unwrap_or("");
-        let platform = ev.device.platform.as_deref().unwrap_or("");
-        let names = ClientNames {
-            product: t.client(product, cached_product, |s| sc.classify(s)),
-            platform: t.client(platform, cached_platform, |s| sc.classify(s)),
-            previous_platform: NONE,
-        };
-        let user = ev.user.user_id;
-        let mut play = Play {
-            event: ev.event_id(),
-            user,
-            started,
-            updated,
-            stopped,
-            server,
-            device,
-            city: NONE,
-            ip,
-            net,
-            class: ip.map(classify),
-            point: None,
-            accuracy_km: 0.0,
-            country: None,
-            asn: None,
-            trusted: false,
-        };
-        if let Some(geo) = &ev.geo {
-            play.point = geo.point;
-            play.accuracy_km = geo
-                .accuracy_km
-                .filter(|a| a.is_finite() && *a > 0.0)
-                .map_or(0.0, |a| a.min(20_000.0) as f32);
-            play.country = geo
-                .country_code
-                .as_deref()
-                .and_then(|c| CountryCode::new(c).ok());
-            play.asn = geo.asn;
-            play.city = t.city(geo.city.as_deref().unwrap_or(""), cached_city);
-        }
-        play.trusted = self.is_trusted(&play);
-        (play, names)
+/// Reads the first byte of each string of `ev` that a new play reads (server, device,
+/// client names, city, country), so that their loads start at once. No effect on the
+/// result.
+#[inline]
+fn touch_strings(ev: &PlaybackEvent) {
+    let first = |s: &str| s.as_bytes().first().copied().unwrap_or(0);
+    let d = &ev.device;
+    let mut x = first(ev.identity.server_id.as_str());
+    x ^= d.device_id.as_ref().map_or(0, |id| first(id.as_str()));
+    x ^= d.product.as_deref().map_or(0, first);
+    x ^= d.platform.as_deref().map_or(0, first);
+    if let Some(g) = &ev.geo {
+        x ^= g.city.as_deref().map_or(0, first);
+        x ^= g.country_code.as_deref().map_or(0, first);
     }
+    std::hint::black_box(x);
+}
 
+/// Builds the compact play of an event (from `ip`, its canonical address, and its
+/// times), interning its strings. A free function over the engine's parts, so that the
+/// caller can keep the user's window borrowed meanwhile. Inlined: the play it returns
+/// is large, and its one caller would copy it.
+#[inline(always)]
+fn play_of(
+    t: &mut Tables,
+    config: &DetectConfig,
+    user_networks: &Map<UserId, Vec<NetworkId>>,
+    ev: &PlaybackEvent,
+    ip: Option<IpAddr>,
+    at: Times,
+) -> (Play, ClientNames) {
+    let started = at.started;
+    let updated = at.updated.max(started);
+    let stopped = match at.stopped {
+        OPEN => OPEN,
+        s => s.max(started),
+    };
+    let net = ip.map(|ip| network_of(ip, config.engine.grouping));
+    // The strings read below live apart from the event, each behind a pointer.
+    // Reading their first bytes now, together, lets their cache misses (if the
+    // event has gone cold) overlap instead of following one another.
+    touch_strings(ev);
+    // The network's accounts are updated once the play is built. Probing for them
+    // now, before the device is interned, lets the two cache misses overlap
+    // instead of following one another; the result itself is not needed.
+    if let Some(net) = net {
+        std::hint::black_box(t.networks.contains_key(&NetKey(net)));
+    }
+    let server = t.server(&ev.identity.server_id);
+    let device = ev.device.device_id.as_ref().map_or(NONE, |d| {
+        t.devices.intern(d.as_str(), || DeviceState {
+            id: d.clone(),
+            sightings: SmallVec::new((0, NetworkKey::Local)),
+            platform: NONE,
+            product: NONE,
+            city: NONE,
+            accounts: Accounts::new(ev.user.user_id),
+        })
+    });
+    let (cached_product, cached_platform, cached_city) = t
+        .device(device)
+        .map_or((NONE, NONE, NONE), |d| (d.product, d.platform, d.city));
+    let sc = &config.rules.suspicious_client;
+    let product = ev.device.product.as_deref().unwrap_or("");
+    let platform = ev.device.platform.as_deref().unwrap_or("");
+    let names = ClientNames {
+        product: t.client(product, cached_product, |s| sc.classify(s)),
+        platform: t.client(platform, cached_platform, |s| sc.classify(s)),
+        previous_platform: NONE,
+    };
+    let user = ev.user.user_id;
+    let mut play = Play {
+        event: ev.event_id(),
+        user,
+        started,
+        updated,
+        stopped,
+        server,
+        device,
+        city: NONE,
+        ip,
+        net,
+        class: ip.map(classify),
+        point: None,
+        accuracy_km: 0.0,
+        country: None,
+        asn: None,
+        trusted: false,
+    };
+    if let Some(geo) = &ev.geo {
+        play.point = geo.point;
+        play.accuracy_km = geo
+            .accuracy_km
+            .filter(|a| a.is_finite() && *a > 0.0)
+            .map_or(0.0, |a| a.min(20_000.0) as f32);
+        play.country = geo
+            .country_code
+            .as_deref()
+            .and_then(|c| CountryCode::new(c).ok());
+        play.asn = geo.asn;
+        play.city = t.city(geo.city.as_deref().unwrap_or(""), cached_city);
+    }
+    play.trusted = trusted(config, user_networks, &play);
+    (play, names)
+}
+
+/// Whether a play comes from a network trusted for everyone or for its user.
+#[inline]
+fn trusted(
+    config: &DetectConfig,
+    user_networks: &Map<UserId, Vec<NetworkId>>,
+    play: &Play,
+) -> bool {
+    let Some(ip) = play.ip else {
+        return false;
+    };
+    config
+        .engine
+        .trusted_networks
+        .iter()
+        .any(|n| n.contains(ip))
+        || user_networks
+            .get(&play.user)
+            .is_some_and(|l| l.iter().any(|n| n.contains(ip)))
+}
+
+impl Engine {
     fn is_trusted(&self, play: &Play) -> bool {
-        let Some(ip) = play.ip else {
-            return false;
-        };
-        self.config
-            .engine
-            .trusted_networks
-            .iter()
-            .any(|n| n.contains(ip))
-            || self
-                .user_networks
-                .get(&play.user)
-                .is_some_and(|l| l.iter().any(|n| n.contains(ip)))
+        trusted(&self.config, &self.user_networks, play)
     }
 
     /// Re-evaluates the trusted flag of the plays in memory (of one user, or all).
@@ -153,27 +188,30 @@ impl Engine {
 
     /// The pipeline of one event. `live` is false for warm-up history.
     pub(super) fn ingest(&mut self, ev: &PlaybackEvent, now: DateTime<Utc>, live: bool) {
-        // Fast path: progress, pauses and stops of a known play that did not move.
-        let mut spot = Spot::Vacant(0);
         let ip = ev.network.geo_ip().map(canonical);
         let at = Times::of(ev);
-        if let Some(state) = self.users.get_mut(&ev.user.user_id) {
-            match state.touch(ev.event_id(), at.started, ip, at.updated, at.stopped) {
-                Ok(()) => return,
-                Err(s) => spot = s,
-            }
-        }
-        let (mut play, mut names) = self.play_of(ev, ip, at);
-        let e = &self.config.engine;
-        let (max, keep) = (e.window_plays, e.window.num_milliseconds());
-        let assume = e.assume_stopped_after.num_milliseconds();
+        let spans = self.spans;
+        let max = self.config.engine.window_plays;
+        // One lookup of the user (a new user's empty window takes the play at 0).
         let state = self
             .users
-            .entry(play.user)
+            .entry(ev.user.user_id)
             .or_insert_with(|| UserState::new(max));
-        // Building the play touched no window, so the spot still holds (a new user's
-        // empty window takes the play at 0).
-        let change = state.upsert_at(&mut play, spot, max, keep);
+        // Fast path: progress, pauses and stops of a known play that did not move.
+        let spot = match state.touch(ev.event_id(), at.started, ip, at.updated, at.stopped) {
+            Ok(()) => return,
+            Err(s) => s,
+        };
+        let (mut play, mut names) = play_of(
+            &mut self.tables,
+            &self.config,
+            &self.user_networks,
+            ev,
+            ip,
+            at,
+        );
+        // Building the play touched no window, so the spot still holds.
+        let change = state.upsert_at(&mut play, spot, max, spans.window);
         if change == Change::Updated {
             return;
         }
@@ -191,20 +229,25 @@ impl Engine {
                 dev.city = play.city;
             }
             if let Some(key) = r.device_velocity.key_of(&play) {
-                let window = r.device_velocity.window.num_milliseconds();
-                device_velocity::observe(dev, t, key, window);
+                device_velocity::observe(dev, t, key, spans.device_velocity);
             }
             if names.platform != NONE {
                 names.previous_platform = dev.platform;
                 dev.platform = names.platform;
             }
         }
-        shared_device::observe(&r.shared_device, &mut self.tables, &play, t);
+        shared_device::observe(
+            &r.shared_device,
+            spans.shared_device,
+            &mut self.tables,
+            &play,
+            t,
+        );
 
         // Phase 2: the rules, for live and recent events only.
         // Hits are rare: the vector allocates only when a rule fires.
         let hits = match self.may_alert(&play, t, now, live) {
-            true => self.check(&play, change, names, t, assume),
+            true => self.check(&play, change, names, t, spans.assume_stopped),
             false => Vec::new(),
         };
 
@@ -226,7 +269,7 @@ impl Engine {
         if !live || !e.enabled {
             return false;
         }
-        if !e.alert_old_events && ms(now).saturating_sub(t) > e.max_event_age.num_milliseconds() {
+        if !e.alert_old_events && ms(now).saturating_sub(t) > self.spans.max_event_age {
             self.stats.too_old += 1;
             return false;
         }
@@ -252,65 +295,83 @@ impl Engine {
         let r = &self.config.rules;
         let tables = &self.tables;
         let new = change == Change::New;
-        for rule in RuleKind::ALL {
-            if !r.common(rule).enabled {
-                continue;
-            }
-            let hit = match rule {
-                RuleKind::ImpossibleTravel if new => {
-                    impossible_travel::check(&r.impossible_travel, state, play, tables)
-                }
-                RuleKind::ConcurrentStreams if new => {
-                    let cs = &r.concurrent_streams;
-                    let group = match cs.count_linked_users {
-                        true => self
-                            .people
-                            .get(&play.user)
-                            .and_then(|p| self.members.get(p)),
-                        false => None,
-                    };
-                    match group {
-                        Some(group) => {
-                            let members = group.iter().filter_map(|u| self.users.get(u));
-                            concurrent_streams::check(cs, play, members, t, assume)
-                        }
-                        // An unlinked account: only the user's own window, at hand.
-                        None => {
-                            concurrent_streams::check(cs, play, std::iter::once(state), t, assume)
-                        }
-                    }
-                }
-                RuleKind::DeviceVelocity => tables.device(play.device).and_then(|dev| {
-                    device_velocity::check(&r.device_velocity, dev, state, play, t)
-                }),
-                RuleKind::GeoRestriction => {
-                    geo_restriction::check(&r.geo_restriction, play, tables)
-                }
-                RuleKind::SimultaneousLocations => simultaneous_locations::check(
-                    &r.simultaneous_locations,
-                    state,
-                    play,
-                    t,
-                    assume,
-                    tables,
-                ),
-                RuleKind::NewDevice if new => new_device::check(&r.new_device, state, play, tables),
-                RuleKind::NewCountry => new_country::check(&r.new_country, state, play, tables),
-                RuleKind::SharedDevice => {
-                    let linked = !self.people.is_empty();
-                    shared_device::check(&r.shared_device, play, tables, &self.users, linked, |u| {
-                        self.person(u)
-                    })
-                }
-                RuleKind::SuspiciousClient if new => {
-                    suspicious_client::check(&r.suspicious_client, play, names, tables)
-                }
-                _ => None,
-            };
-            // Hits are large and rare: move one only when a rule fired.
+        // Hits are large and rare: move one only when a rule fired. The rules run in
+        // `RuleKind::ALL` order, written out rather than looped over and matched.
+        let mut found = |hit: Option<Hit>| {
             if let Some(hit) = hit {
                 hits.push(hit);
             }
+        };
+        if new && r.impossible_travel.common.enabled {
+            found(impossible_travel::check(
+                &r.impossible_travel,
+                state,
+                play,
+                tables,
+            ));
+        }
+        if new && r.concurrent_streams.common.enabled {
+            let cs = &r.concurrent_streams;
+            let group = match cs.count_linked_users {
+                true => self
+                    .people
+                    .get(&play.user)
+                    .and_then(|p| self.members.get(p)),
+                false => None,
+            };
+            found(match group {
+                Some(group) => {
+                    let members = group.iter().filter_map(|u| self.users.get(u));
+                    concurrent_streams::check(cs, play, members, t, assume)
+                }
+                // An unlinked account: only the user's own window, at hand.
+                None => concurrent_streams::check(cs, play, std::iter::once(state), t, assume),
+            });
+        }
+        if r.device_velocity.common.enabled {
+            found(
+                tables.device(play.device).and_then(|dev| {
+                    device_velocity::check(&r.device_velocity, dev, state, play, t)
+                }),
+            );
+        }
+        if r.geo_restriction.common.enabled {
+            found(geo_restriction::check(&r.geo_restriction, play, tables));
+        }
+        if r.simultaneous_locations.common.enabled {
+            found(simultaneous_locations::check(
+                &r.simultaneous_locations,
+                state,
+                play,
+                t,
+                assume,
+                tables,
+            ));
+        }
+        if new && r.new_device.common.enabled {
+            found(new_device::check(&r.new_device, state, play, tables));
+        }
+        if r.new_country.common.enabled {
+            found(new_country::check(&r.new_country, state, play, tables));
+        }
+        if r.shared_device.common.enabled {
+            let linked = !self.people.is_empty();
+            found(shared_device::check(
+                &r.shared_device,
+                play,
+                tables,
+                &self.users,
+                linked,
+                |u| self.person(u),
+            ));
+        }
+        if new && r.suspicious_client.common.enabled {
+            found(suspicious_client::check(
+                &r.suspicious_client,
+                play,
+                names,
+                tables,
+            ));
         }
         hits
     }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{in_range, ConfigError};
 use crate::finding::{Evidence, Place};
-use crate::rules::{human_duration, raw_rule_config, Common, Hit, RuleKind, Severity};
+use crate::rules::{human_duration, raw_rule_config, Common, Hit, RuleKind, Severity, Whole};
 use crate::tables::Tables;
 use crate::window::{time, Play, UserState, NONE};
 
@@ -107,13 +107,13 @@ pub struct ImpossibleTravel {
 impl ImpossibleTravel {
     pub(crate) fn sentence(&self, user: &str) -> String {
         format!(
-            "{user} played from {} and {} later from {}, {:.0} km away: {:.0} km/h, above the {:.0} km/h limit",
+            "{user} played from {} and {} later from {}, {} km away: {} km/h, above the {} km/h limit",
             self.from.shown(),
             human_duration(self.hours * 3_600.0),
             self.to.shown(),
-            self.effective_km,
-            self.km_per_h,
-            self.max_km_per_h
+            Whole(self.effective_km),
+            Whole(self.km_per_h),
+            Whole(self.max_km_per_h)
         )
     }
 }

@@ -284,6 +284,39 @@ mod tests {
         assert!("travel".parse::<RuleKind>().is_err());
         assert!(Severity::Critical > Severity::Warning && Severity::Warning > Severity::Info);
     }
+
+    #[test]
+    fn whole_numbers_are_written_as_the_float_formatter_writes_them() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.499_999_999_999_999_94,
+            123.5,
+            4_503_599_627_370_495.5,
+            1e15 - 0.5,
+            1e15,
+            1e300,
+            -3.7,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+        ];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = (x >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi((x % 17) as i32);
+            values.extend([v, (v * 2.0).round() / 2.0]);
+        }
+        for v in values {
+            assert_eq!(Whole(v).to_string(), format!("{v:.0}"), "{v:?}");
+        }
+    }
 }
 
 /// What a rule found: its evidence and the plays involved (the trigger last).
@@ -293,13 +326,32 @@ pub(crate) struct Hit {
     pub(crate) plays: Vec<crate::window::Play>,
 }
 
+/// A number written as `{:.0}` writes it (rounded half to even), but as an integer
+/// when it is a non-negative number below 10^15 — the same text, without the float
+/// formatter's exact decimal conversion. Anything else goes through `{:.0}`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Whole(pub(crate) f64);
+
+impl fmt::Display for Whole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let x = self.0;
+        // `is_sign_positive` keeps -0.0 (written "-0") on the slow path; NaN and
+        // infinities fail the comparison.
+        if x.is_sign_positive() && x < 1e15 {
+            fmt::Display::fmt(&(x.round_ties_even() as u64), f)
+        } else {
+            write!(f, "{x:.0}")
+        }
+    }
+}
+
 /// A duration for people: "40 s", "12 min", "3.5 h", "2.0 days".
 pub(crate) fn human_duration(secs: f64) -> String {
     let secs = secs.max(0.0);
     if secs < 90.0 {
-        format!("{secs:.0} s")
+        format!("{} s", Whole(secs))
     } else if secs < 5_400.0 {
-        format!("{:.0} min", secs / 60.0)
+        format!("{} min", Whole(secs / 60.0))
     } else if secs < 172_800.0 {
         format!("{:.1} h", secs / 3_600.0)
     } else {

@@ -205,9 +205,16 @@ pub(crate) fn network_counts(play: &Play) -> bool {
     !play.trusted && play.class.is_some_and(|c| c.is_public()) && play.net.is_some()
 }
 
-/// Records the play's account on its device and network.
-pub(crate) fn observe(cfg: &SharedDeviceConfig, tables: &mut Tables, play: &Play, t: Ms) {
-    let horizon = t.saturating_sub(cfg.window.num_milliseconds());
+/// Records the play's account on its device and network; `window` is the config's
+/// window in milliseconds.
+pub(crate) fn observe(
+    cfg: &SharedDeviceConfig,
+    window: Ms,
+    tables: &mut Tables,
+    play: &Play,
+    t: Ms,
+) {
+    let horizon = t.saturating_sub(window);
     if let Some(dev) = tables.devices.get_mut(play.device) {
         dev.accounts.note(play.user, t, horizon);
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{in_range, ConfigError};
 use crate::finding::{Evidence, Place};
-use crate::rules::{raw_rule_config, Common, Hit, RuleKind, Severity};
+use crate::rules::{raw_rule_config, Common, Hit, RuleKind, Severity, Whole};
 use crate::tables::Tables;
 use crate::window::{Ms, Play, UserState, NONE};
 
@@ -82,10 +82,10 @@ pub struct SimultaneousLocations {
 impl SimultaneousLocations {
     pub(crate) fn sentence(&self, user: &str) -> String {
         format!(
-            "{user} was playing from {} and {} at the same time, {:.0} km apart",
+            "{user} was playing from {} and {} at the same time, {} km apart",
             self.a.shown(),
             self.b.shown(),
-            self.effective_km
+            Whole(self.effective_km)
         )
     }
 }
