@@ -193,8 +193,12 @@ impl UserState {
     /// Where a play is, or where it would be inserted (after the plays that started
     /// no later). An event's id is derived from its start time, so only the plays that
     /// started at the same moment are compared: one binary search in the sorted
-    /// window, not a scan.
+    /// window, not a scan. A play that started after every other (most new plays)
+    /// goes at the end, which reading the last play shows without the search.
     fn locate(&self, event: EventId, started: Ms) -> Spot {
+        if self.plays.back().is_none_or(|p| p.started < started) {
+            return Spot::Vacant(self.plays.len());
+        }
         let mut i = self.plays.partition_point(|p| p.started < started);
         while let Some(p) = self.plays.get(i).filter(|p| p.started == started) {
             if p.event == event {
@@ -299,14 +303,22 @@ impl UserState {
 
     /// Drops plays that ended before `horizon`; returns whether the window is empty.
     pub(crate) fn prune(&mut self, horizon: Ms, assume_stopped: Ms) -> bool {
-        self.plays.retain(|p| {
+        let ended = |p: &Play| {
             let end = if p.stopped == OPEN {
                 p.updated.saturating_add(assume_stopped)
             } else {
                 p.stopped
             };
-            end >= horizon
-        });
+            end < horizon
+        };
+        // Sorted by start, the plays that ended are mostly at the front: pop them, and
+        // filter the rest only if one that ended is left further in.
+        while self.plays.front().is_some_and(ended) {
+            self.plays.pop_front();
+        }
+        if self.plays.iter().any(ended) {
+            self.plays.retain(|p| !ended(p));
+        }
         self.plays.is_empty()
     }
 }
@@ -353,6 +365,29 @@ mod tests {
         assert_eq!(p.stopped, 90);
         w.upsert(&mut play(6, 5_000, OPEN), 4, 1_000);
         assert_eq!(w.plays.len(), 1, "plays that ended long before are dropped");
+    }
+
+    #[test]
+    fn prune_drops_every_play_that_ended_wherever_it_is() {
+        let mut w = UserState::new(8);
+        // Ends: 15, 500 (long), 35, OPEN updated at 40, 55.
+        for (n, t, stop) in [
+            (1, 10, 15),
+            (2, 20, 500),
+            (3, 30, 35),
+            (4, 40, OPEN),
+            (5, 50, 55),
+        ] {
+            w.upsert(&mut play(n, t, stop), 8, 1_000);
+        }
+        assert!(!w.prune(45, 1_000));
+        let starts: Vec<_> = w.plays.iter().map(|p| p.started).collect();
+        assert_eq!(
+            starts,
+            [20, 40, 50],
+            "the front and a straggler deeper in go"
+        );
+        assert!(w.prune(2_000, 1_000));
     }
 
     #[test]

@@ -236,7 +236,7 @@ impl Engine {
                 dev.platform = names.platform;
             }
         }
-        shared_device::observe(
+        let seen = shared_device::observe(
             &r.shared_device,
             spans.shared_device,
             &mut self.tables,
@@ -247,7 +247,7 @@ impl Engine {
         // Phase 2: the rules, for live and recent events only.
         // Hits are rare: the vector allocates only when a rule fires.
         let hits = match self.may_alert(&play, t, now, live) {
-            true => self.check(&play, change, names, t, spans.assume_stopped),
+            true => self.check(&play, change, names, seen, t, spans.assume_stopped),
             false => Vec::new(),
         };
 
@@ -285,6 +285,7 @@ impl Engine {
         play: &Play,
         change: Change,
         names: ClientNames,
+        seen: shared_device::Seen,
         t: Ms,
         assume: Ms,
     ) -> Vec<Hit> {
@@ -359,6 +360,7 @@ impl Engine {
             found(shared_device::check(
                 &r.shared_device,
                 play,
+                seen,
                 tables,
                 &self.users,
                 linked,

@@ -140,15 +140,25 @@ fn people(accounts: &Accounts, linked: bool, person: &impl Fn(UserId) -> UserId)
         .count() as u32
 }
 
-/// Checks the play's device, then its network.
+/// Checks the play's device, then its network. `seen` comes from [`observe`] on this
+/// play, with the tables unchanged since.
 pub(crate) fn check(
     cfg: &SharedDeviceConfig,
     play: &Play,
+    seen: Seen,
     tables: &Tables,
     users: &Map<UserId, UserState>,
     linked: bool,
     person: impl Fn(UserId) -> UserId,
 ) -> Option<Hit> {
+    // Without linked accounts, each account listed is a person: within both limits,
+    // nothing to look up.
+    if !linked
+        && seen.device.is_none_or(|n| n <= cfg.max_per_device)
+        && seen.network.is_none_or(|n| n <= cfg.max_per_network)
+    {
+        return None;
+    }
     let mut found: Option<(Shared, &Accounts, u32, u32)> = None;
     if let Some(dev) = tables.device(play.device) {
         let n = people(&dev.accounts, linked, &person);
@@ -207,24 +217,37 @@ pub(crate) fn network_counts(play: &Play) -> bool {
 
 /// Records the play's account on its device and network; `window` is the config's
 /// window in milliseconds.
+/// Returns how many accounts the device and the network now list, for [`check`].
 pub(crate) fn observe(
     cfg: &SharedDeviceConfig,
     window: Ms,
     tables: &mut Tables,
     play: &Play,
     t: Ms,
-) {
+) -> Seen {
     let horizon = t.saturating_sub(window);
+    let mut seen = Seen::default();
     if let Some(dev) = tables.devices.get_mut(play.device) {
         dev.accounts.note(play.user, t, horizon);
+        seen.device = Some(dev.accounts.seen.len() as u32);
     }
     if cfg.check_networks && network_counts(play) {
         if let Some(net) = play.net {
-            tables
+            let accounts = tables
                 .networks
                 .entry(NetKey(net))
-                .or_insert_with(|| Accounts::new(play.user))
-                .note(play.user, t, horizon);
+                .or_insert_with(|| Accounts::new(play.user));
+            accounts.note(play.user, t, horizon);
+            seen.network = Some(accounts.seen.len() as u32);
         }
     }
+    seen
+}
+
+/// How many accounts [`observe`] left on the play's device and network (`None`: it
+/// noted none there).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Seen {
+    device: Option<u32>,
+    network: Option<u32>,
 }
