@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use cartographus_core::{canonical, classify, network_of, NetworkId, PlaybackEvent, UserId};
-use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::config::DetectConfig;
 use crate::finding::{Action, Alert, Finding};
@@ -33,31 +33,12 @@ struct Times {
 
 impl Times {
     fn of(ev: &PlaybackEvent) -> Self {
-        let start = ev.timing.started_at;
-        let started = ms(start);
         Self {
-            started,
-            updated: ms_after(ev.timing.updated_at, start, started),
-            stopped: ev
-                .timing
-                .stopped_at
-                .map_or(OPEN, |t| ms_after(t, start, started)),
+            started: ms(ev.timing.started_at),
+            updated: ms(ev.timing.updated_at),
+            stopped: ev.timing.stopped_at.map_or(OPEN, ms),
         }
     }
-}
-
-/// [`ms`] of `t`, given `base` and its milliseconds: on the same day (most updates
-/// and stops of a play), from the two times of day, without converting the date.
-fn ms_after(t: DateTime<Utc>, base: DateTime<Utc>, base_ms: Ms) -> Ms {
-    let (t, base) = (t.naive_utc(), base.naive_utc());
-    if t.date() != base.date() {
-        return ms(t.and_utc());
-    }
-    // `ms` is (days · 86,400 + seconds of the day) · 1,000 + nanoseconds / 10⁶.
-    let of_day = |n: NaiveDateTime| {
-        i64::from(n.num_seconds_from_midnight()) * 1_000 + i64::from(n.nanosecond() / 1_000_000)
-    };
-    base_ms - of_day(base) + of_day(t)
 }
 
 /// Reads the first byte of each string of `ev` that a new play reads (server, device,
@@ -433,7 +414,6 @@ impl Engine {
             ActionKind::TerminateIfRestricted => false,
         };
         let terminate_if_restricted = common.action == ActionKind::TerminateIfRestricted;
-        let terminate_message = common.terminate_message.clone();
         let trust = self.trust.penalize(user, id, rule, severity, now);
         let restricted = self.trust.score(user, now).restricted;
         let terminate = (action || (terminate_if_restricted && restricted)) && play.stopped == OPEN;
@@ -441,7 +421,7 @@ impl Engine {
             true => Action::Terminate {
                 server: server.clone(),
                 session_key: ev.identity.session_key.clone(),
-                message: terminate_message,
+                message: common.terminate_message.clone(),
             },
             false => Action::Notify,
         };
@@ -463,38 +443,5 @@ impl Engine {
             action,
             trust,
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::{Duration, NaiveDate, TimeZone};
-
-    use super::*;
-
-    #[test]
-    fn times_of_day_give_the_same_milliseconds() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
-        for _ in 0..20_000 {
-            let base = Utc.timestamp_millis_opt(next(4_000_000_000_000) as i64 - 1_000_000_000_000);
-            let base = base.single().unwrap();
-            let t = base + Duration::milliseconds(next(200_000_000) as i64 - 1_000);
-            assert_eq!(ms_after(t, base, ms(base)), ms(t), "{base} {t}");
-        }
-        // A leap second: nanoseconds beyond 10⁹ count as chrono counts them.
-        let day = NaiveDate::from_ymd_opt(2016, 12, 31).unwrap();
-        let leap = day
-            .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
-            .unwrap()
-            .and_utc();
-        let base = day.and_hms_opt(10, 0, 0).unwrap().and_utc();
-        assert_eq!(ms_after(leap, base, ms(base)), ms(leap));
-        assert_eq!(ms_after(base, leap, ms(leap)), ms(base));
     }
 }
