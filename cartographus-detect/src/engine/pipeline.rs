@@ -41,24 +41,6 @@ impl Times {
     }
 }
 
-/// Reads the first byte of each string of `ev` that a new play reads (server, device,
-/// client names, city, country), so that their loads start at once. No effect on the
-/// result.
-#[inline]
-fn touch_strings(ev: &PlaybackEvent) {
-    let first = |s: &str| s.as_bytes().first().copied().unwrap_or(0);
-    let d = &ev.device;
-    let mut x = first(ev.identity.server_id.as_str());
-    x ^= d.device_id.as_ref().map_or(0, |id| first(id.as_str()));
-    x ^= d.product.as_deref().map_or(0, first);
-    x ^= d.platform.as_deref().map_or(0, first);
-    if let Some(g) = &ev.geo {
-        x ^= g.city.as_deref().map_or(0, first);
-        x ^= g.country_code.as_deref().map_or(0, first);
-    }
-    std::hint::black_box(x);
-}
-
 /// Builds the compact play of an event (from `ip`, its canonical address, and its
 /// times), interning its strings. A free function over the engine's parts, so that the
 /// caller can keep the user's window borrowed meanwhile. Inlined: the play it returns
@@ -79,10 +61,6 @@ fn play_of(
         s => s.max(started),
     };
     let net = ip.map(|ip| network_of(ip, config.engine.grouping));
-    // The strings read below live apart from the event, each behind a pointer.
-    // Reading their first bytes now, together, lets their cache misses (if the
-    // event has gone cold) overlap instead of following one another.
-    touch_strings(ev);
     // The network's accounts are updated once the play is built. Probing for them
     // now, before the device is interned, lets the two cache misses overlap
     // instead of following one another; the result itself is not needed.
