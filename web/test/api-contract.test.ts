@@ -35,8 +35,9 @@ function calls(): [string, string, string][] {
   for (const file of sources(join(ROOT, 'src'))) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(pattern)) {
-      const method = m[1] === 'apiUrl' ? 'get' : m[1];
-      out.push([method, m[3].split('?')[0], file.slice(ROOT.length + 1)]);
+      const [, fn = '', , literal = ''] = m;
+      const path = literal.split('?')[0] ?? literal;
+      out.push([fn === 'apiUrl' ? 'get' : fn, path, file.slice(ROOT.length + 1)]);
     }
   }
   return out;
