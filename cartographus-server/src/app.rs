@@ -200,16 +200,7 @@ pub async fn start(
     extra_overrides: Vec<LocationOverride>,
 ) -> Result<Running, RunError> {
     let store_config = StoreConfig::file(&config.store_path);
-    if let Some(dir) = config
-        .store_path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir).map_err(|source| RunError::DataDir {
-            path: dir.to_owned(),
-            source,
-        })?;
-    }
+    make_parent(&config.store_path)?;
     let store = tokio::task::spawn_blocking(move || Store::open(store_config))
         .await
         .map_err(|e| RunError::Serve(std::io::Error::other(e)))??;
@@ -351,6 +342,17 @@ async fn refresh_rollups(writer: Writer, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Creates the folder `file` will live in.
+fn make_parent(file: &std::path::Path) -> Result<(), RunError> {
+    match file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|source| RunError::DataDir {
+            path: dir.to_owned(),
+            source,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The write-ahead log of `WAL_ENABLED` (its directory is made), or none.
 fn open_journal(config: &Config) -> Result<Journal, RunError> {
     if !config.wal_enabled {
@@ -358,16 +360,7 @@ fn open_journal(config: &Config) -> Result<Journal, RunError> {
     }
     #[cfg(feature = "wal")]
     {
-        if let Some(dir) = config
-            .wal_path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|source| RunError::DataDir {
-                path: dir.to_owned(),
-                source,
-            })?;
-        }
+        make_parent(&config.wal_path)?;
         let wal_config = crate::wal::WalConfig {
             compact_interval: config.wal_compact_interval,
             ..crate::wal::WalConfig::default()

@@ -15,34 +15,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use cartographus_core::Platform;
-use cartographus_sources::fake::{FakeServer, FakeSession};
+use cartographus_sources::fake::FakeServer;
 use cartographus_store::{Filter, Store, StoreConfig};
-use support::{eventually, get};
+use support::{eventually, fake_play, free_port, get};
 
 const WAVES: usize = 5;
 const PER_WAVE: usize = 4;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn play(i: usize) -> FakeSession {
-    let mut s = FakeSession::new(
-        &i.to_string(),
-        &(10 + i).to_string(),
-        &format!("user{i}"),
-        &(100 + i).to_string(),
-        "Heat",
-    );
-    s.ip = format!("81.2.69.{}", 10 + i).parse().unwrap();
-    s.device_id = format!("dev-{i}");
-    s.duration_ms = 7_200_000;
-    s
-}
 
 fn start(dir: &Path, port: u16, plex: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_cartographus"))
@@ -107,7 +85,7 @@ async fn sigkill_at_random_points_loses_and_duplicates_nothing() {
     for wave in 0..WAVES {
         let ids: Vec<usize> = (wave * PER_WAVE..(wave + 1) * PER_WAVE).collect();
         let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        plex.set_sessions(ids.iter().map(|&i| play(i)).collect());
+        plex.set_sessions(ids.iter().map(|&i| fake_play(i)).collect());
         tokio::time::sleep(Duration::from_millis(rng.below(1_500))).await;
         child.kill().unwrap();
         child.wait().unwrap();

@@ -9,34 +9,12 @@ use std::time::Duration;
 use cartographus_core::Platform;
 use cartographus_sources::fake::{FakeServer, FakeSession};
 use cartographus_store::{Filter, Store, StoreConfig};
-use support::{eventually, get};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::{eventually, fake_play, free_port, get};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_flushes_every_accepted_play() {
     let plex = FakeServer::start(Platform::Plex, "tok").await.unwrap();
-    let sessions: Vec<FakeSession> = (0..5)
-        .map(|i| {
-            let mut s = FakeSession::new(
-                &i.to_string(),
-                &(10 + i).to_string(),
-                &format!("user{i}"),
-                &(100 + i).to_string(),
-                "Heat",
-            );
-            s.ip = format!("81.2.69.{}", 10 + i).parse().unwrap();
-            s.device_id = format!("dev-{i}");
-            s.duration_ms = 7_200_000;
-            s
-        })
-        .collect();
+    let sessions: Vec<FakeSession> = (0..5).map(fake_play).collect();
     plex.set_sessions(sessions);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.duckdb");

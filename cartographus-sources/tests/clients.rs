@@ -42,6 +42,18 @@ async fn next_snapshot(watch: &mut Watch) -> Vec<RemoteSession> {
     .expect("no snapshot within 10 s")
 }
 
+/// Waits (10 s at most) until the watch reports its WebSocket up.
+async fn socket_up(watch: &mut Watch) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !matches!(
+            watch.next().await,
+            Some(SourceEvent::Connected { websocket: true })
+        ) {}
+    })
+    .await
+    .expect("the socket never came up");
+}
+
 /// The next snapshot for which `pred` holds.
 async fn snapshot_where(
     watch: &mut Watch,
@@ -134,14 +146,7 @@ async fn a_malformed_frame_is_skipped() {
     let mut watch = watch_media_browser(MediaBrowserClient::emby(config(&fake)).unwrap());
     next_snapshot(&mut watch).await;
     // Wait for the socket, then break a frame.
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while !matches!(
-            watch.next().await,
-            Some(SourceEvent::Connected { websocket: true })
-        ) {}
-    })
-    .await
-    .unwrap();
+    socket_up(&mut watch).await;
     fake.send_malformed_frame();
     let skipped = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
@@ -232,14 +237,7 @@ async fn plex_watch_terminate_and_jellyfin_message() {
 
     let mut watch = watch_plex(PlexClient::new(config(&fake)).unwrap());
     assert_eq!(next_snapshot(&mut watch).await.len(), 1);
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while !matches!(
-            watch.next().await,
-            Some(SourceEvent::Connected { websocket: true })
-        ) {}
-    })
-    .await
-    .unwrap();
+    socket_up(&mut watch).await;
     let mut paused = fake.sessions();
     paused[0].paused = true;
     fake.set_sessions(paused);
@@ -288,14 +286,7 @@ async fn the_watch_polls_again_once_subscribed() {
     c.reconcile_interval = Duration::from_secs(3_600);
     let mut watch = watch_plex(PlexClient::new(c).unwrap());
     assert!(next_snapshot(&mut watch).await.is_empty());
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while !matches!(
-            watch.next().await,
-            Some(SourceEvent::Connected { websocket: true })
-        ) {}
-    })
-    .await
-    .unwrap();
+    socket_up(&mut watch).await;
     let again = tokio::time::timeout(Duration::from_secs(5), next_snapshot(&mut watch)).await;
     assert!(again.is_ok(), "no poll after the socket came up");
 }

@@ -83,3 +83,28 @@ pub fn event(n: u64) -> PlaybackEvent {
         ),
     ))
 }
+
+/// A free loopback port (for a server started in another process).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Play `i` on a fake Plex server: session `i`, user `10 + i`, item `100 + i` ("Heat",
+/// two hours), device `dev-i`, from 81.2.69.(10 + i).
+pub fn fake_play(i: usize) -> cartographus_sources::fake::FakeSession {
+    let mut s = cartographus_sources::fake::FakeSession::new(
+        &i.to_string(),
+        &(10 + i).to_string(),
+        &format!("user{i}"),
+        &(100 + i).to_string(),
+        "Heat",
+    );
+    s.ip = format!("81.2.69.{}", 10 + i).parse().unwrap();
+    s.device_id = format!("dev-{i}");
+    s.duration_ms = 7_200_000;
+    s
+}
