@@ -22,7 +22,7 @@ use cartographus_sources::fake::{World, WorldConfig};
 use chrono::{TimeZone, Utc};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use support::{config_from, eventually, get, serve};
+use support::{config_from, eventually, get, local_config, serve};
 use tokio_tungstenite::tungstenite::Message;
 
 const FIXTURE: &str = concat!(
@@ -144,12 +144,13 @@ async fn exports_backups_and_imports() {
     let dir = tempfile::tempdir().unwrap();
     let store_path = dir.path().join("c.duckdb");
     let backups = dir.path().join("backups");
-    let mut config = config_from(&[
-        ("AUTH_MODE", "none".into()),
-        ("DUCKDB_PATH", store_path.display().to_string()),
-        ("BACKUP_DIR", backups.display().to_string()),
-        ("WAL_ENABLED", "false".into()),
-    ]);
+    let mut config = local_config(
+        dir.path(),
+        &[
+            ("BACKUP_DIR", backups.display().to_string()),
+            ("WAL_ENABLED", "false".into()),
+        ],
+    );
     config.max_upload_bytes = 40_000;
     let running = app::start(config, world_overrides(&world)).await.unwrap();
     // Exports and backups are limited to 10 a minute per client; this test makes more.

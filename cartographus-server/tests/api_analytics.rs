@@ -10,7 +10,7 @@ use cartographus_server::http::router;
 use cartographus_server::pipeline::Input;
 use cartographus_sources::fake::{World, WorldConfig};
 use chrono::{TimeZone, Utc};
-use support::{config_from, get, serve};
+use support::{get, local_config, serve};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn analytics_routes_answer_and_validate() {
@@ -19,16 +19,14 @@ async fn analytics_routes_answer_and_validate() {
     let plays = world.past_plays(now, 30);
     assert!(plays.len() > 100, "the world should have played a lot");
     let dir = tempfile::tempdir().unwrap();
-    let config = config_from(&[
-        ("AUTH_MODE", "none".into()),
-        (
-            "DUCKDB_PATH",
-            dir.path().join("c.duckdb").display().to_string(),
-        ),
-        ("WAL_ENABLED", "false".into()),
-        ("SERVER_LATITUDE", "45.5".into()),
-        ("SERVER_LONGITUDE", "-122.7".into()),
-    ]);
+    let config = local_config(
+        dir.path(),
+        &[
+            ("WAL_ENABLED", "false".into()),
+            ("SERVER_LATITUDE", "45.5".into()),
+            ("SERVER_LONGITUDE", "-122.7".into()),
+        ],
+    );
     let running = app::start(config, world_overrides(&world)).await.unwrap();
     let base = serve(router(running.state.clone())).await;
     running

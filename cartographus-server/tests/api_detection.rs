@@ -7,7 +7,7 @@ mod support;
 use cartographus_server::http::router;
 use cartographus_server::{app, rules_file};
 use serde_json::json;
-use support::{config_from, eventually, get, serve};
+use support::{eventually, get, local_config, serve};
 
 async fn send(
     method: reqwest::Method,
@@ -27,14 +27,7 @@ async fn send(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rules_and_trust_are_read_validated_and_changed() {
     let dir = tempfile::tempdir().unwrap();
-    let config = config_from(&[
-        ("AUTH_MODE", "none".into()),
-        (
-            "DUCKDB_PATH",
-            dir.path().join("c.duckdb").display().to_string(),
-        ),
-        ("WAL_ENABLED", "false".into()),
-    ]);
+    let config = local_config(dir.path(), &[("WAL_ENABLED", "false".into())]);
     let running = app::start(config, vec![]).await.unwrap();
     let base = serve(router(running.state.clone())).await;
 
@@ -120,11 +113,7 @@ async fn rules_and_trust_are_read_validated_and_changed() {
     let other = tempfile::tempdir().unwrap();
     let db = other.path().join("c.duckdb");
     std::fs::copy(&saved, rules_file::path_for(&db)).unwrap();
-    let config = config_from(&[
-        ("AUTH_MODE", "none".into()),
-        ("DUCKDB_PATH", db.display().to_string()),
-        ("WAL_ENABLED", "false".into()),
-    ]);
+    let config = local_config(db.parent().unwrap(), &[("WAL_ENABLED", "false".into())]);
     let restarted = app::start(config, vec![]).await.unwrap();
     let base = serve(router(restarted.state.clone())).await;
     let (_, rule) = get(&base, "/api/v1/detection/rules/impossible_travel").await;
@@ -135,11 +124,7 @@ async fn rules_and_trust_are_read_validated_and_changed() {
     let third = tempfile::tempdir().unwrap();
     let db = third.path().join("c.duckdb");
     std::fs::write(rules_file::path_for(&db), "{ damaged").unwrap();
-    let config = config_from(&[
-        ("AUTH_MODE", "none".into()),
-        ("DUCKDB_PATH", db.display().to_string()),
-        ("WAL_ENABLED", "false".into()),
-    ]);
+    let config = local_config(db.parent().unwrap(), &[("WAL_ENABLED", "false".into())]);
     let Err(e) = app::start(config, vec![]).await else {
         panic!("a damaged settings file was ignored");
     };

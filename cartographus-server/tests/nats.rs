@@ -491,16 +491,13 @@ async fn the_server_ingests_through_jetstream_and_rides_out_an_outage() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = NatsServer::start(dir.path());
     ready(&server).await;
-    let config = support::config_from(&[
-        ("AUTH_MODE", "none".into()),
-        (
-            "DUCKDB_PATH",
-            dir.path().join("c.duckdb").display().to_string(),
-        ),
-        ("WAL_PATH", dir.path().join("c.wal").display().to_string()),
-        ("NATS_ENABLED", "true".into()),
-        ("NATS_URL", format!("nats://127.0.0.1:{}", server.port)),
-    ]);
+    let config = support::local_config(
+        dir.path(),
+        &[
+            ("NATS_ENABLED", "true".into()),
+            ("NATS_URL", format!("nats://127.0.0.1:{}", server.port)),
+        ],
+    );
     let running = app::start(config, Vec::new()).await.unwrap();
     let base = support::serve(router(running.state.clone())).await;
 

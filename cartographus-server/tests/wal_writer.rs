@@ -139,17 +139,10 @@ async fn the_wal_and_dead_letter_routes() {
     use cartographus_server::app;
     use cartographus_server::http::router;
     use cartographus_server::pipeline::Input;
-    use support::{config_from, eventually, get, serve};
+    use support::{eventually, get, local_config, serve};
 
     let dir = tempfile::tempdir().unwrap();
-    let config = config_from(&[
-        ("AUTH_MODE", "none".into()),
-        (
-            "DUCKDB_PATH",
-            dir.path().join("c.duckdb").display().to_string(),
-        ),
-        ("WAL_PATH", dir.path().join("c.wal").display().to_string()),
-    ]);
+    let config = local_config(dir.path(), &[]);
     let running = app::start(config, Vec::new()).await.unwrap();
     let base = serve(router(running.state.clone())).await;
     let (status, body) = get(&base, "/api/v1/wal/status").await;

@@ -9,7 +9,7 @@ use cartographus_server::http::router;
 use cartographus_server::pipeline::Input;
 use cartographus_sources::fake::{World, WorldConfig};
 use chrono::Utc;
-use support::{config_from, eventually, get, serve};
+use support::{eventually, get, local_config, serve};
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -31,19 +31,17 @@ async fn post(url: &str, content_type: &str, body: Vec<u8>) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_check_their_secret_and_refuse_garbage() {
     let dir = tempfile::tempdir().unwrap();
-    let config = config_from(&[
-        ("AUTH_MODE", "none".into()),
-        (
-            "DUCKDB_PATH",
-            dir.path().join("c.duckdb").display().to_string(),
-        ),
-        ("WAL_ENABLED", "false".into()),
-        ("ENABLE_PLEX_SYNC", "true".into()),
-        // Nothing listens there: the source task retries in the background.
-        ("PLEX_URL", "http://127.0.0.1:9".into()),
-        ("PLEX_TOKEN", "tok".into()),
-        ("PLEX_WEBHOOK_SECRET", "s3cret-value".into()),
-    ]);
+    let config = local_config(
+        dir.path(),
+        &[
+            ("WAL_ENABLED", "false".into()),
+            ("ENABLE_PLEX_SYNC", "true".into()),
+            // Nothing listens there: the source task retries in the background.
+            ("PLEX_URL", "http://127.0.0.1:9".into()),
+            ("PLEX_TOKEN", "tok".into()),
+            ("PLEX_WEBHOOK_SECRET", "s3cret-value".into()),
+        ],
+    );
     let running = app::start(config, vec![]).await.unwrap();
     let base = serve(router(running.state.clone())).await;
     let now = Utc::now();

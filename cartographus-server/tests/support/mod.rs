@@ -38,6 +38,16 @@ pub fn config_from(vars: &[(&str, String)]) -> Config {
     Config::from_raw(&raw, None).unwrap()
 }
 
+/// A server's config in `dir` for tests: no authentication, the store at `dir/c.duckdb`,
+/// the WAL at `dir/c.wal`; `extra` settings come on top (and win).
+pub fn local_config(dir: &std::path::Path, extra: &[(&str, String)]) -> Config {
+    let mut vars: Vec<(&str, String)> = extra.to_vec();
+    vars.push(("AUTH_MODE", "none".into()));
+    vars.push(("DUCKDB_PATH", dir.join("c.duckdb").display().to_string()));
+    vars.push(("WAL_PATH", dir.join("c.wal").display().to_string()));
+    config_from(&vars)
+}
+
 /// `GET base+path`: the status and the JSON body (`Null` when not JSON); status 0 when
 /// nothing answers (a server still starting).
 pub async fn get(base: &str, path: &str) -> (u16, serde_json::Value) {

@@ -51,21 +51,37 @@ async fn with_reader(
     .unwrap_or(Err(Failure::NoReader))
 }
 
+/// A filtered export a pooled reader writes straight into the response body.
+async fn streamed(
+    state: &AppState,
+    p: &BTreeMap<String, String>,
+    content_type: &'static str,
+    name: &str,
+    extension: &str,
+    write: fn(&cartographus_store::Reader, &Filter, &mut ChunkWriter) -> Result<(), Failure>,
+) -> Result<Response, AdminError> {
+    let filter = params::filter(p, &[], Utc::now())?;
+    let pool = pool(state)?;
+    stream_download(
+        content_type,
+        &format!("cartographus-{name}-{}.{extension}", stamp()),
+        move |w| with_reader(pool, w, move |r, w| write(r, &filter, w)),
+    )
+    .await
+}
+
 /// `GET /api/v1/export/playbacks.csv`: RFC 4180, a header row, oldest play first.
 pub(crate) async fn csv(
     State(state): State<AppState>,
     Query(p): Params,
 ) -> Result<Response, AdminError> {
-    let filter = params::filter(&p, &[], Utc::now())?;
-    let pool = pool(&state)?;
-    stream_download(
+    streamed(
+        &state,
+        &p,
         "text/csv; charset=utf-8",
-        &format!("cartographus-playbacks-{}.csv", stamp()),
-        move |w| {
-            with_reader(pool, w, move |r, w| {
-                r.write_csv(&filter, w).map(drop).map_err(Failure::of)
-            })
-        },
+        "playbacks",
+        "csv",
+        |r, f, w| r.write_csv(f, w).map(drop).map_err(Failure::of),
     )
     .await
 }
@@ -75,17 +91,16 @@ pub(crate) async fn geojson(
     State(state): State<AppState>,
     Query(p): Params,
 ) -> Result<Response, AdminError> {
-    let filter = params::filter(&p, &[], Utc::now())?;
-    let pool = pool(&state)?;
-    stream_download(
+    streamed(
+        &state,
+        &p,
         "application/geo+json",
-        &format!("cartographus-locations-{}.geojson", stamp()),
-        move |w| {
-            with_reader(pool, w, move |r, w| {
-                r.write_locations_geojson(&filter, w)
-                    .map(drop)
-                    .map_err(Failure::of)
-            })
+        "locations",
+        "geojson",
+        |r, f, w| {
+            r.write_locations_geojson(f, w)
+                .map(drop)
+                .map_err(Failure::of)
         },
     )
     .await
