@@ -261,12 +261,8 @@ fn wal_nats_store(c: &mut Criterion) {
             |plays| {
                 let now = Utc::now();
                 let receipt = journal.record(&plays, now);
-                let seqs: Vec<Option<u64>> = receipt
-                    .seqs(plays.len())
-                    .unwrap()
-                    .iter()
-                    .map(|&s| Some(s))
-                    .collect();
+                let seqs = receipt.per_play(plays.len());
+                assert!(seqs.iter().all(Option::is_some), "journaled");
                 let deliveries = rt.block_on(async {
                     let published = publisher.publish_all(&plays).await;
                     assert!(published.iter().all(Result::is_ok));

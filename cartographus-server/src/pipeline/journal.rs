@@ -29,6 +29,15 @@ impl Receipt {
     pub fn seqs(&self, plays: usize) -> Option<&[u64]> {
         (self.seqs.len() == plays && plays > 0).then_some(self.seqs.as_slice())
     }
+
+    /// One position per play, `None` for every play when they were not journaled (the
+    /// form [`Journal::settle`] takes).
+    pub fn per_play(&self, plays: usize) -> Vec<Option<u64>> {
+        match self.seqs(plays) {
+            Some(s) => s.iter().copied().map(Some).collect(),
+            None => vec![None; plays],
+        }
+    }
 }
 
 /// What [`Journal::recover`] and [`Journal::maintain`] did.
@@ -279,11 +288,15 @@ fn compact(
     letters.dedup_by_key(|l| l.seq);
     let mut stored = Vec::new();
     for letter in &letters {
-        let payload = serde_json::from_str(&letter.payload_json)
-            .unwrap_or_else(|_| serde_json::Value::String(letter.payload_json.clone()));
         let error = format!("{} (after {} attempts)", letter.error, letter.attempts);
-        let source = letter.source.map(|s| s.as_str());
-        match store.record_failed("wal", &error, letter.event_id, source, &payload) {
+        match record_dead_letter(
+            store,
+            "wal",
+            &error,
+            letter.event_id,
+            letter.source,
+            &letter.payload_json,
+        ) {
             Ok(_) => stored.push(letter.seq),
             Err(e) => {
                 tracing::error!(error = %e, seq = %letter.seq, "could not store a dead letter")
@@ -293,4 +306,20 @@ fn compact(
     upkeep.dead_lettered = stored.len() as u64;
     wal.release_dead_letters(&stored)?;
     Ok(())
+}
+
+/// Stores a dead letter in `failed_events` under `stage`: its payload as JSON when it
+/// is JSON, else as a JSON string of the raw text.
+#[cfg(any(feature = "wal", feature = "nats"))]
+pub(super) fn record_dead_letter(
+    store: &mut Store,
+    stage: &str,
+    error: &str,
+    event_id: Option<cartographus_core::EventId>,
+    source: Option<cartographus_core::Source>,
+    payload_json: &str,
+) -> Result<i64, cartographus_store::IngestError> {
+    let payload = serde_json::from_str(payload_json)
+        .unwrap_or_else(|_| serde_json::Value::String(payload_json.to_owned()));
+    store.record_failed(stage, error, event_id, source.map(|s| s.as_str()), &payload)
 }

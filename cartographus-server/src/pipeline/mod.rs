@@ -400,10 +400,7 @@ impl Runtime {
             }
         };
         if let Some(forward) = &self.outputs.forward {
-            let seqs = match receipt.seqs(plays.len()) {
-                Some(s) => s.iter().copied().map(Some).collect(),
-                None => vec![None; plays.len()],
-            };
+            let seqs = receipt.per_play(plays.len());
             if forward.send(Forward { plays, seqs }).await.is_err() {
                 tracing::error!("the NATS publisher stopped; the WAL keeps the plays");
             }

@@ -22,7 +22,7 @@ use cartographus_store::Store;
 use chrono::Utc;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::journal::Journal;
+use super::journal::{record_dead_letter, Journal};
 use super::writer::{WriteOp, Writer};
 use super::{Forward, Forwarder};
 use crate::nats::{Delivery, Nats, NatsDeadLetter, Payload, Publisher, Rejection};
@@ -204,14 +204,19 @@ async fn store_batch(writer: &Writer, batch: Vec<Delivery>) {
     if !letters.is_empty() {
         let op = WriteOp::Exec(Box::new(move |store: &mut Store| {
             for l in letters {
-                let payload = serde_json::from_str(&l.payload_json)
-                    .unwrap_or(serde_json::Value::String(l.payload_json.clone()));
                 let error = format!(
                     "{} (stream sequence {}, {} deliveries)",
                     l.error, l.stream_sequence, l.attempts
                 );
-                let source = l.source.map(|s| s.as_str());
-                if let Err(e) = store.record_failed("nats", &error, l.event_id, source, &payload) {
+                let recorded = record_dead_letter(
+                    store,
+                    "nats",
+                    &error,
+                    l.event_id,
+                    l.source,
+                    &l.payload_json,
+                );
+                if let Err(e) = recorded {
                     tracing::error!(error = %e, "could not store a NATS dead letter");
                 }
             }

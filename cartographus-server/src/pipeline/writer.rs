@@ -227,17 +227,10 @@ pub fn apply(store: &mut Store, journal: &Journal, batch: Vec<WriteOp>) -> Batch
                 update_seqs.push(None);
             }
             WriteOp::Journaled(j) => {
-                let (na, nu) = (j.appends.len(), j.updates.len());
-                match j.receipt.seqs(na + nu) {
-                    Some(seqs) => {
-                        append_seqs.extend(seqs[..na].iter().copied().map(Some));
-                        update_seqs.extend(seqs[na..].iter().copied().map(Some));
-                    }
-                    None => {
-                        append_seqs.extend(std::iter::repeat_n(None, na));
-                        update_seqs.extend(std::iter::repeat_n(None, nu));
-                    }
-                }
+                let na = j.appends.len();
+                let mut seqs = j.receipt.per_play(na + j.updates.len());
+                update_seqs.extend(seqs.split_off(na));
+                append_seqs.extend(seqs);
                 appends.extend(j.appends);
                 updates.extend(j.updates);
             }
